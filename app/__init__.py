@@ -1,0 +1,1 @@
+"""The hand-written runtime around the generated code: settings, database, errors, app factory."""

@@ -1,0 +1,76 @@
+"""The engine and the per-request connection that the generated routers are given.
+
+Every generated write is a single statement, and every read is one statement too, so
+connections run in AUTOCOMMIT: no BEGIN/COMMIT round trips, and each statement is atomic on
+its own. Code that needs several statements in one transaction must ask for one
+(`await conn.execution_options(isolation_level="SERIALIZABLE")`, then `conn.begin()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from app.database_url import DatabaseTarget, resolve
+from app.settings import Settings
+
+
+def make_engine(settings: Settings, *, autocommit: bool = True) -> AsyncEngine:
+    """An engine for `settings.database_url`, pooled and bounded by the configured timeouts."""
+    target = resolve(
+        settings.database_url,
+        connect_timeout=settings.db_connect_timeout,
+        statement_timeout=settings.db_statement_timeout,
+        statement_cache_size=settings.db_statement_cache_size,
+    )
+    options: dict[str, Any] = {
+        "connect_args": target.connect_args,
+        "pool_pre_ping": settings.db_pool_pre_ping,
+    }
+    if autocommit:
+        options["isolation_level"] = "AUTOCOMMIT"
+    if target.is_sqlite and (target.url.database or ":memory:") == ":memory:":
+        options["poolclass"] = StaticPool
+    else:
+        options |= {
+            "pool_size": settings.db_pool_size,
+            "max_overflow": settings.db_max_overflow,
+            "pool_timeout": settings.db_pool_timeout,
+        }
+    engine = create_async_engine(target.url, **options)
+    if target.is_sqlite:
+        _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    """WAL lets readers run beside a writer; the busy timeout makes writers queue, not fail."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+class Database:
+    """Owns the engine for the app's lifetime and hands out one connection per request."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.engine = make_engine(settings)
+
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """FastAPI dependency: a pooled connection, returned to the pool after the request."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+__all__ = ["Database", "DatabaseTarget", "make_engine"]

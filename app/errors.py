@@ -1,0 +1,173 @@
+"""One error envelope for every 4xx and 5xx, whichever layer the error comes from.
+
+`{"error": {"code", "message", "details"}}`: unknown routes, wrong methods, bad bodies,
+database conflicts and outages all answer in this shape. A 500 never carries a stack trace
+or SQL text; the exception goes to the log instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
+
+logger = logging.getLogger("app.errors")
+
+CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+# SQLSTATE 23505 (PostgreSQL) and SQLite's wording for the same thing.
+_UNIQUE_MARKERS = ("23505", "unique constraint", "uniqueviolation", "duplicate key")
+
+
+def error_response(
+    status_code: int,
+    message: str,
+    *,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The envelope for `status_code`, with the code the contract gives it."""
+    code = CODES.get(status_code, f"http_{status_code}")
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _json_safe_location(loc: Any) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+def validation_details(errors: Any) -> list[dict[str, Any]]:
+    """One entry per problem with its location; the offending input is never echoed back."""
+    return [
+        {
+            "loc": _json_safe_location(error.get("loc", ())),
+            "message": str(error.get("msg", "invalid value")),
+            "type": str(error.get("type", "value_error")),
+        }
+        for error in errors
+    ]
+
+
+def remember_allowed_methods(app: FastAPI, routers: list[APIRouter], *, prefix: str) -> None:
+    """Record every path's methods, so a 405 can list all of them in `Allow`.
+
+    Starlette names only the first route that matched the path, and FastAPI registers one
+    route per method, so its own `Allow` header would list a single method.
+    """
+    table: list[tuple[re.Pattern[str], set[str]]] = []
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                pattern, _, _ = compile_path(prefix + route.path)
+                table.append((pattern, set(route.methods)))
+    app.state.allowed_methods = table
+
+
+def _allowed_methods(request: Request) -> str | None:
+    table: list[tuple[re.Pattern[str], set[str]]] = getattr(
+        request.app.state, "allowed_methods", []
+    )
+    methods = set().union(*(m for pattern, m in table if pattern.match(request.url.path)))
+    return ", ".join(sorted(methods)) if methods else None
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    message = error.detail if isinstance(error.detail, str) else "request failed"
+    headers = dict(error.headers) if error.headers else {}
+    if error.status_code == 404 and message == "Not Found":
+        message = f"no route for {request.method} {request.url.path}"
+    elif error.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    return error_response(error.status_code, message, headers=headers or None)
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    details = validation_details(error.errors())
+    count = len(details)
+    message = "the request is not valid" + (f" ({count} problems)" if count > 1 else "")
+    return error_response(status.HTTP_422_UNPROCESSABLE_CONTENT, message, details=details)
+
+
+def _is_unique_violation(error: sa_exc.IntegrityError) -> bool:
+    text = f"{getattr(error.orig, 'sqlstate', '')} {type(error.orig).__name__} {error.orig}"
+    return any(marker in text.lower() for marker in _UNIQUE_MARKERS)
+
+
+async def _integrity_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, sa_exc.IntegrityError)
+    if _is_unique_violation(error):
+        return error_response(
+            status.HTTP_409_CONFLICT, "a row with the same unique value already exists"
+        )
+    logger.warning("integrity error not caught by validation: %s", error.orig)
+    return error_response(
+        status.HTTP_422_UNPROCESSABLE_CONTENT, "the values break a constraint of the table"
+    )
+
+
+async def _data_error(request: Request, error: Exception) -> JSONResponse:
+    logger.warning("data error not caught by validation: %s", error)
+    return error_response(
+        status.HTTP_422_UNPROCESSABLE_CONTENT, "a value cannot be stored as given"
+    )
+
+
+async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    logger.warning("database unavailable: %s: %s", type(error).__name__, error)
+    return error_response(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "the database cannot be reached; try again shortly",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, sa_exc.DBAPIError)
+    if error.connection_invalidated:
+        return await _unavailable(request, error)
+    return await _internal_error(request, error)
+
+
+async def _internal_error(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return error_response(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers; the most specific exception class wins."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
+    app.add_exception_handler(sa_exc.DataError, _data_error)
+    for unavailable in (
+        sa_exc.OperationalError,
+        sa_exc.InterfaceError,
+        sa_exc.TimeoutError,
+        sa_exc.DisconnectionError,
+        OSError,
+        TimeoutError,
+    ):
+        app.add_exception_handler(unavailable, _unavailable)
+    app.add_exception_handler(sa_exc.DBAPIError, _database_error)
+    app.add_exception_handler(Exception, _internal_error)

@@ -1,0 +1,1 @@
+"""Hand-written routes layered on the generated ones; regeneration never touches them."""

@@ -1,0 +1,72 @@
+"""`PATCH /{user_id}/tasks/{id}/complete`: mark a task done, or toggle it.
+
+Built on the generated Task model, path parameters and response schema without editing them.
+Like every generated route it is one owner-filtered statement: the toggle is
+`SET completed = NOT completed`, so concurrent toggles never lose an update.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
+from fastapi import Response as FastAPIResponse
+from pydantic import BaseModel, ConfigDict, StrictBool
+from sqlalchemy import not_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from generated.models.task import Task
+from generated.routers.task import (
+    COLUMNS,
+    ITEM_PATH,
+    RESOURCE_NAME,
+    TaskIdParam,
+    TaskOwnerParam,
+    owner_is,
+)
+from generated.schemas.task import TaskRead
+from generated.support import ERROR_RESPONSES, ConnectionDependency, json_response, not_found, utcnow
+
+
+class CompleteBody(BaseModel):
+    """Optional body: the state to set. Without a body the task is toggled."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    completed: StrictBool
+
+
+def build_router(get_connection: ConnectionDependency) -> APIRouter:
+    """The extension's routes, given the same connection dependency as the generated ones."""
+    router = APIRouter(tags=[RESOURCE_NAME])
+    Connection = Annotated[AsyncConnection, Depends(get_connection)]
+
+    @router.patch(
+        f"{ITEM_PATH}/complete",
+        response_model=TaskRead,
+        operation_id="complete_task",
+        summary="Complete or toggle one Task",
+        description=(
+            "Without a body, toggles `completed`; with `{\"completed\": true|false}`, sets it. "
+            "Another owner's task answers 404 like a missing one."
+        ),
+        responses=ERROR_RESPONSES,
+    )
+    async def complete_task(
+        conn: Connection,
+        owner: TaskOwnerParam,
+        row_id: TaskIdParam,
+        body: Annotated[CompleteBody | None, Body()] = None,
+    ) -> FastAPIResponse:
+        new_state = not_(Task.completed) if body is None else body.completed
+        statement = (
+            update(Task)
+            .where(Task.id == row_id, owner_is(owner))
+            .values(completed=new_state, updated_at=utcnow())
+            .returning(*COLUMNS)
+        )
+        row = (await conn.execute(statement)).first()
+        if row is None:
+            raise not_found(RESOURCE_NAME, row_id)
+        await conn.commit()
+        return json_response(TaskRead.model_construct(**row._mapping))
+
+    return router

@@ -1,0 +1,81 @@
+"""The app factory: settings, database, error envelope, body limit, generated routers, extensions.
+
+`app.main:app` is created on first access (PEP 562), so importing this module for
+`create_app` in tests has no side effects.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import HTTPException
+
+from app.body_limit import BodyLimitMiddleware
+from app.db import Database
+from app.errors import install_error_handlers, remember_allowed_methods
+from app.extensions import task_complete
+from app.settings import ConfigError, Settings, load_settings
+from generated.routers import API_PREFIX, ROUTER_BUILDERS
+
+JSON_SUBTYPE = "json"
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    main_type, _, subtype = media_type.partition("/")
+    return main_type == "application" and (subtype == JSON_SUBTYPE or subtype.endswith("+json"))
+
+
+async def require_json_body(request: Request) -> None:
+    """415 for a non-empty body that is not JSON by its Content-Type (checked before parsing)."""
+    if request.method in ("POST", "PUT", "PATCH") and await request.body():
+        if not _is_json(request.headers.get("content-type", "")):
+            raise HTTPException(415, detail="the request body must be JSON (application/json)")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A fully wired app; tests pass their own `Settings` (for example another database)."""
+    settings = settings or load_settings()
+    database = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app = FastAPI(
+        title="Generated CRUD API",
+        description="Owner-scoped REST API generated from the resource spec.",
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.database = database
+    install_error_handlers(app)
+    guards = [Depends(require_json_body)]
+    routers = [build_router(database.connection) for build_router in ROUTER_BUILDERS]
+    routers.append(task_complete.build_router(database.connection))
+    for router in routers:
+        app.include_router(router, prefix=API_PREFIX, dependencies=guards)
+    remember_allowed_methods(app, routers, prefix=API_PREFIX)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+_app: FastAPI | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """`app.main:app` for uvicorn and other ASGI servers, built from the environment once."""
+    global _app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _app is None:
+        try:
+            _app = create_app()
+        except ConfigError as error:
+            sys.exit(f"error: {error}")
+    return _app

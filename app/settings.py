@@ -1,0 +1,55 @@
+"""Configuration from the environment, checked once at start-up.
+
+Every knob has a safe default, so `make serve` works with no configuration at all; a bad
+value stops the app with a message naming the variable instead of failing later in a request.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/app.db"
+
+
+class ConfigError(Exception):
+    """The environment holds a setting the app cannot use; the message says which and why."""
+
+
+class Settings(BaseSettings):
+    """Settings read from environment variables of the same name, upper-cased."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy or libpq URL; postgresql://... (Neon's form) or sqlite:///path.",
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=1000)
+    db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    db_pool_timeout: float = Field(default=5.0, gt=0, le=300)
+    db_pool_pre_ping: bool = Field(
+        default=True, description="Test pooled connections before use, to recover after outages."
+    )
+    db_connect_timeout: float = Field(default=5.0, gt=0, le=300)
+    db_statement_timeout: float = Field(
+        default=5.0, gt=0, le=3600, description="Seconds a statement may run (PostgreSQL)."
+    )
+    db_statement_cache_size: int = Field(
+        default=100,
+        ge=0,
+        description="asyncpg's prepared-statement cache; 0 behind PgBouncer (Neon's pooled host).",
+    )
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1, description="Largest request body.")
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning validation errors into one readable `ConfigError`."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = [
+            f"  {'.'.join(map(str, e['loc'])).upper()}: {e['msg']} (got {e.get('input')!r})"
+            for e in error.errors()
+        ]
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None

@@ -1,0 +1,135 @@
+"""The typed intermediate model the templates read: a validated spec with every default filled in.
+
+Templates never look at raw YAML. Everything they need to decide is answered here, in Python,
+so the templates stay free of spec logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FieldType = Literal[
+    "string", "text", "integer", "number", "boolean", "date", "datetime", "uuid", "enum"
+]
+FIELD_TYPES: tuple[FieldType, ...] = (
+    "string",
+    "text",
+    "integer",
+    "number",
+    "boolean",
+    "date",
+    "datetime",
+    "uuid",
+    "enum",
+)
+ORDERED_TYPES: frozenset[str] = frozenset({"integer", "number", "date", "datetime"})
+TEXT_TYPES: frozenset[str] = frozenset({"string", "text"})
+
+Operation = Literal["list", "create", "read", "replace", "update", "delete"]
+OPERATIONS: tuple[Operation, ...] = ("list", "create", "read", "replace", "update", "delete")
+
+IdType = Literal["integer", "uuid"]
+
+# A 64-bit signed integer: what BIGINT holds on PostgreSQL and INTEGER on SQLite.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Field:
+    """A writable field of a resource, with its constraints resolved."""
+
+    name: str
+    type: FieldType
+    description: str | None = None
+    nullable: bool = False
+    required: bool = True
+    has_default: bool = False
+    default: Any = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    strip: bool = False
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    values: tuple[str, ...] = ()
+    unique: bool = False
+    index: bool = False
+    filterable: bool = False
+    sortable: bool = False
+
+    @property
+    def ordered(self) -> bool:
+        """Whether the type has an order, so list filters also take `__gte` / `__lte`."""
+        return self.type in ORDERED_TYPES
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who a row belongs to: the column, the URL placeholder that names it, and its rules."""
+
+    field: str
+    path_param: str
+    max_length: int
+    pattern: str
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """A column the list may be sorted by, and whether NULLs need explicit placement."""
+
+    name: str
+    nullable: bool
+
+
+@dataclass(frozen=True)
+class ListSettings:
+    """Paging limits and the default order of the list operation."""
+
+    default_limit: int
+    max_limit: int
+    default_sort: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource: a table, its models and schemas, and the routes that serve it."""
+
+    name: str
+    module: str
+    description: str | None
+    table: str
+    path: str
+    owner: Owner
+    id_type: IdType
+    timestamps: bool
+    fields: tuple[Field, ...]
+    list: ListSettings
+    operations: tuple[Operation, ...]
+    source: str
+
+    @property
+    def sort_keys(self) -> tuple[SortKey, ...]:
+        """Every value `?sort=` accepts (without its `-`), in a stable order."""
+        keys = [SortKey("id", False)]
+        if self.timestamps:
+            keys += [SortKey("created_at", False), SortKey("updated_at", False)]
+        keys += [SortKey(field.name, field.nullable) for field in self.fields if field.sortable]
+        return tuple(keys)
+
+    @property
+    def filterable_fields(self) -> tuple[Field, ...]:
+        return tuple(field for field in self.fields if field.filterable)
+
+    def serves(self, operation: Operation) -> bool:
+        return operation in self.operations
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The whole validated spec: the API prefix and every resource, in spec order."""
+
+    prefix: str
+    resources: tuple[Resource, ...]
+    source: str

@@ -1,0 +1,435 @@
+"""Render the intermediate model into the text of every generated file, in memory.
+
+All decisions about *what* code to emit for a field (its column type, its Pydantic annotation,
+how a value is written as a literal) are made here in Python; the templates only arrange the
+results. Nothing from the spec is pasted into code except through `literal()` (values) or
+names already checked by `naming`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+import jinja2
+
+from generator.model import INT64_MAX, INT64_MIN, Field, Resource, Spec
+from generator.naming import MAX_IDENTIFIER_LENGTH, plural
+
+
+def literal(value: Any) -> str:
+    """A Python expression that evaluates to `value`; the only way spec values enter code."""
+    if value is None or isinstance(value, bool | int | str):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime.datetime):
+        assert value.tzinfo is not None
+        utc = value.astimezone(datetime.UTC)
+        parts = [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second]
+        if utc.microsecond:
+            parts.append(utc.microsecond)
+        return f"datetime.datetime({', '.join(map(str, parts))}, tzinfo=datetime.UTC)"
+    if isinstance(value, datetime.date):
+        return f"datetime.date({value.year}, {value.month}, {value.day})"
+    if isinstance(value, uuid.UUID):
+        return f"uuid.UUID({str(value)!r})"
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(literal(item) for item in value) + ("," if len(value) == 1 else "") + ")"
+    raise TypeError(f"no literal form for {type(value).__name__}")
+
+
+def text_literal(value: str | None, width: int = 72) -> str:
+    """Like `literal`, but long text becomes implicitly concatenated lines that fit the page."""
+    if value is None or len(repr(value)) <= width:
+        return literal(value)
+    pieces: list[str] = []
+    current = ""
+    for word in re.split(r"(?<=[ \n])", value):
+        if current and len(repr(current + word)) > width:
+            pieces.append(current)
+            current = ""
+        current += word
+    if current:
+        pieces.append(current)
+    return "(\n" + "\n".join(literal(piece) for piece in pieces) + "\n)"
+
+
+def _keywords(pairs: list[tuple[str, Any]]) -> str:
+    return ", ".join(f"{key}={literal(value)}" for key, value in pairs if value is not None)
+
+
+def index_name(table: str, columns: list[str]) -> str:
+    """A deterministic index name that fits PostgreSQL's 63-byte identifiers."""
+    name = f"ix_{table}_{'_'.join(columns)}"
+    if len(name) <= MAX_IDENTIFIER_LENGTH:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_IDENTIFIER_LENGTH - 9]}_{digest}"
+
+
+@dataclass(frozen=True)
+class FieldCode:
+    """The code fragments one field turns into, ready for the templates."""
+
+    field: Field
+    value_alias: str
+    value_type: str
+    create_annotation: str
+    create_assignment: str
+    update_annotation: str
+    description_keyword: str
+    read_type: str
+    read_assignment: str
+    column_type: str
+    column_python_type: str
+
+
+@dataclass(frozen=True)
+class FilterCode:
+    """One list query parameter: its Python name, URL name, type and SQL condition."""
+
+    param: str
+    alias: str
+    type: str
+    description: str
+    condition: str
+
+
+@dataclass(frozen=True)
+class IndexCode:
+    name: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ResourceCode:
+    """Everything the templates need about one resource."""
+
+    resource: Resource
+    fields: tuple[FieldCode, ...]
+    id_python_type: str
+    id_path_keywords: str
+    collection_path: str
+    item_path: str
+    sort_values: tuple[str, ...]
+    order_by: tuple[tuple[str, tuple[str, ...]], ...]
+    filters: tuple[FilterCode, ...]
+    indexes: tuple[IndexCode, ...]
+    unique_fields: tuple[str, ...]
+    enum_checks: tuple[tuple[str, tuple[str, ...]], ...]
+    operation_ids: dict[str, str]
+    server_managed: str
+    list_description: str
+    create_description: str
+    read_description: str
+    replace_description: str
+    update_description: str
+    delete_description: str
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _value_type(field: Field) -> str:
+    """The Pydantic annotation of one value of the field (without `| None`)."""
+    kind = field.type
+    if kind in ("string", "text"):
+        constraints = _keywords(
+            [
+                ("strip_whitespace", True if field.strip else None),
+                ("min_length", field.min_length),
+                ("max_length", field.max_length),
+                ("pattern", field.pattern),
+            ]
+        )
+        return f"Annotated[StrictStr, StringConstraints({constraints}), StorableText]"
+    if kind == "integer":
+        low = field.minimum if field.minimum is not None else INT64_MIN
+        high = field.maximum if field.maximum is not None else INT64_MAX
+        return f"Annotated[StrictInt, Field(ge={literal(low)}, le={literal(high)})]"
+    if kind == "number":
+        bounds = _keywords([("ge", field.minimum), ("le", field.maximum)])
+        extra = f", {bounds}" if bounds else ""
+        return f"Annotated[float, Field(strict=True, allow_inf_nan=False{extra})]"
+    if kind == "boolean":
+        return "StrictBool"
+    if kind == "date":
+        return "datetime.date"
+    if kind == "datetime":
+        return "UTCDatetime"
+    if kind == "uuid":
+        return "uuid.UUID"
+    return f"Literal[{', '.join(literal(value) for value in field.values)}]"
+
+
+def _read_type(field: Field) -> str:
+    base = {
+        "string": "str",
+        "text": "str",
+        "integer": "int",
+        "number": "float",
+        "boolean": "bool",
+        "date": "datetime.date",
+        "datetime": "datetime.datetime",
+        "uuid": "uuid.UUID",
+        "enum": "str",
+    }[field.type]
+    return f"{base} | None" if field.nullable else base
+
+
+def _filter_type(field: Field) -> str:
+    """The query-parameter type of an exact-match filter on the field."""
+    return {
+        "string": "str",
+        "text": "str",
+        "integer": "int",
+        "number": "float",
+        "boolean": "bool",
+        "date": "datetime.date",
+        "datetime": "UTCDatetime",
+        "uuid": "uuid.UUID",
+        "enum": f"Literal[{', '.join(literal(value) for value in field.values)}]",
+    }[field.type]
+
+
+def _column_type(field: Field) -> str:
+    kind = field.type
+    if kind == "string":
+        return f"code_point_text({field.max_length})"
+    if kind == "text":
+        return "code_point_text(None)"
+    if kind == "enum":
+        return f"code_point_text({max(len(value) for value in field.values)})"
+    return {
+        "integer": "BigInteger()",
+        "number": "Double()",
+        "boolean": "Boolean()",
+        "date": "Date()",
+        "datetime": "UTCDateTime()",
+        "uuid": "Uuid()",
+    }[kind]
+
+
+def _field_code(resource: Resource, field: Field) -> FieldCode:
+    alias = f"{resource.name}{_pascal(field.name)}"
+    description = (
+        f"description={text_literal(field.description)}" if field.description is not None else ""
+    )
+    description_keyword = f", {description}" if description else ""
+    create_annotation = f"{alias} | None" if field.nullable else alias
+    if not field.required:
+        default = literal(field.default) if field.has_default else "None"
+        create_assignment = f" = Field(default={default}{description_keyword})"
+    elif description:
+        create_assignment = f" = Field({description})"
+    else:
+        create_assignment = ""
+    return FieldCode(
+        field=field,
+        value_alias=alias,
+        value_type=_value_type(field),
+        create_annotation=create_annotation,
+        create_assignment=create_assignment,
+        update_annotation=create_annotation,
+        description_keyword=description_keyword,
+        read_type=_read_type(field),
+        read_assignment=f" = Field({description})" if description else "",
+        column_type=_column_type(field),
+        column_python_type=_read_type(field),
+    )
+
+
+def _filters(resource: Resource) -> tuple[FilterCode, ...]:
+    filters: list[FilterCode] = []
+    model = resource.name
+    for field in resource.filterable_fields:
+        column = f"{model}.{field.name}"
+        value_type = _filter_type(field)
+        filters.append(
+            FilterCode(
+                param=f"filter_{field.name}",
+                alias=field.name,
+                type=value_type,
+                description=f"Only rows whose {field.name} equals this.",
+                condition=f"{column} == filter_{field.name}",
+            )
+        )
+        if field.ordered:
+            for suffix, operator, words in (("gte", ">=", "at least"), ("lte", "<=", "at most")):
+                filters.append(
+                    FilterCode(
+                        param=f"filter_{field.name}_{suffix}",
+                        alias=f"{field.name}__{suffix}",
+                        type=value_type,
+                        description=f"Only rows whose {field.name} is {words} this.",
+                        condition=f"{column} {operator} filter_{field.name}_{suffix}",
+                    )
+                )
+    return tuple(filters)
+
+
+def _order_by(resource: Resource) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """ORDER BY terms per sort value; NULLs are placed last explicitly only where they exist."""
+    entries: list[tuple[str, tuple[str, ...]]] = []
+    for key in resource.sort_keys:
+        for prefix, direction in (("", "asc"), ("-", "desc")):
+            term = f"{resource.name}.{key.name}.{direction}()"
+            if key.nullable:
+                term += ".nulls_last()"
+            terms = (term,) if key.name == "id" else (term, f"{resource.name}.id.{direction}()")
+            entries.append((f"{prefix}{key.name}", terms))
+    return tuple(entries)
+
+
+def _indexes(resource: Resource) -> tuple[IndexCode, ...]:
+    """Owner-leading indexes: one per sort key (ending in id for stable paging) and per `index`."""
+    owner = resource.owner.field
+    wanted: list[tuple[str, ...]] = []
+    for key in resource.sort_keys:
+        wanted.append((owner, key.name) if key.name == "id" else (owner, key.name, "id"))
+    for field in resource.fields:
+        if field.index and not field.sortable and not field.unique:
+            wanted.append((owner, field.name))
+    unique: list[tuple[str, ...]] = []
+    for columns in wanted:
+        if columns not in unique:
+            unique.append(columns)
+    return tuple(IndexCode(index_name(resource.table, list(cols)), cols) for cols in unique)
+
+
+def resource_code(resource: Resource) -> ResourceCode:
+    fields = tuple(_field_code(resource, field) for field in resource.fields)
+    if resource.id_type == "integer":
+        id_python_type, id_path_keywords = "int", f"ge=1, le={INT64_MAX}, "
+    else:
+        id_python_type, id_path_keywords = "uuid.UUID", ""
+    sort_values: list[str] = []
+    for key in resource.sort_keys:
+        sort_values += [key.name, f"-{key.name}"]
+    singular = resource.module
+    name = resource.name
+    owner = resource.owner.field
+    return ResourceCode(
+        resource=resource,
+        fields=fields,
+        id_python_type=id_python_type,
+        id_path_keywords=id_path_keywords,
+        collection_path=resource.path,
+        item_path=f"{resource.path}/{{id}}",
+        sort_values=tuple(sort_values),
+        order_by=_order_by(resource),
+        filters=_filters(resource),
+        indexes=_indexes(resource),
+        unique_fields=tuple(code.field.name for code in fields if code.field.unique),
+        enum_checks=tuple(
+            (code.field.name, code.field.values) for code in fields if code.field.type == "enum"
+        ),
+        server_managed=", ".join(
+            f"`{name}`"
+            for name in ("id", owner, *(("created_at", "updated_at") if resource.timestamps else ()))
+        ),
+        operation_ids={
+            "list": f"list_{plural(singular)}",
+            "create": f"create_{singular}",
+            "read": f"read_{singular}",
+            "replace": f"replace_{singular}",
+            "update": f"update_{singular}",
+            "delete": f"delete_{singular}",
+        },
+        list_description=_with_resource_text(
+            resource,
+            f"One page of the owner's {name} rows, with the total for the same filters. "
+            f"Rows of other owners are never included.",
+        ),
+        create_description=_with_resource_text(
+            resource,
+            f"Creates a {name} owned by the `{owner}` in the path; answers 201 with the row "
+            "and its URL in `Location`.",
+        ),
+        read_description=_with_resource_text(
+            resource,
+            f"One {name} of the owner; another owner's row answers 404 like a missing one.",
+        ),
+        replace_description=_with_resource_text(
+            resource,
+            f"Sets every writable field of one {name}; omitted fields take their default.",
+        ),
+        update_description=_with_resource_text(
+            resource, f"Changes only the fields sent of one {name}."
+        ),
+        delete_description=_with_resource_text(resource, f"Deletes one {name} of the owner."),
+    )
+
+
+def _with_resource_text(resource: Resource, text: str) -> str:
+    return f"{resource.description}\n\n{text}" if resource.description else text
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("generator"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["py"] = literal
+    env.filters["text"] = text_literal
+    return env
+
+
+def render(spec: Spec) -> dict[PurePosixPath, str]:
+    """The full text of every file under the output folder, keyed by its relative path."""
+    env = _environment()
+    codes = [resource_code(resource) for resource in spec.resources]
+    model_imports = sorted([("base", "Base")] + [(c.resource.module, c.resource.name) for c in codes])
+    everything = {
+        "spec": spec,
+        "resources": codes,
+        "source": spec.source,
+        "model_imports": model_imports,
+        "model_names": sorted(name for _, name in model_imports),
+        "router_modules": sorted(c.resource.module for c in codes),
+    }
+    files: dict[PurePosixPath, str] = {
+        PurePosixPath("__init__.py"): env.get_template("package.py.jinja").render(everything),
+        PurePosixPath("support.py"): env.get_template("support.py.jinja").render(everything),
+        PurePosixPath("models/__init__.py"): env.get_template("models_init.py.jinja").render(
+            everything
+        ),
+        PurePosixPath("models/base.py"): env.get_template("models_base.py.jinja").render(
+            everything
+        ),
+        PurePosixPath("schemas/__init__.py"): env.get_template("schemas_init.py.jinja").render(
+            everything
+        ),
+        PurePosixPath("routers/__init__.py"): env.get_template("routers_init.py.jinja").render(
+            everything
+        ),
+    }
+    for code in codes:
+        context = {
+            "spec": spec,
+            "r": code,
+            "res": code.resource,
+            "source": code.resource.source,
+            "int64_max": INT64_MAX,
+        }
+        module = code.resource.module
+        for folder, template in (
+            ("models", "model.py.jinja"),
+            ("schemas", "schemas.py.jinja"),
+            ("routers", "router.py.jinja"),
+        ):
+            files[PurePosixPath(f"{folder}/{module}.py")] = env.get_template(template).render(
+                context
+            )
+    return dict(sorted(files.items()))
