@@ -77,7 +77,7 @@ def remember_allowed_methods(app: FastAPI, routers: list[APIRouter], *, prefix: 
         for route in router.routes:
             if isinstance(route, APIRoute):
                 pattern, _, _ = compile_path(prefix + route.path)
-                table.append((pattern, set(route.methods)))
+                table.append((pattern, set(route.methods or ())))
     app.state.allowed_methods = table
 
 

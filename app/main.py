@@ -32,9 +32,12 @@ def _is_json(content_type: str) -> bool:
 
 async def require_json_body(request: Request) -> None:
     """415 for a non-empty body that is not JSON by its Content-Type (checked before parsing)."""
-    if request.method in ("POST", "PUT", "PATCH") and await request.body():
-        if not _is_json(request.headers.get("content-type", "")):
-            raise HTTPException(415, detail="the request body must be JSON (application/json)")
+    if (
+        request.method in ("POST", "PUT", "PATCH")
+        and await request.body()
+        and not _is_json(request.headers.get("content-type", ""))
+    ):
+        raise HTTPException(415, detail="the request body must be JSON (application/json)")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

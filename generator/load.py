@@ -95,11 +95,11 @@ class _SpecLoader(yaml.SafeLoader):
 
 _SpecLoader.add_constructor(
     "tag:yaml.org,2002:map",
-    _SpecLoader.construct_positioned_mapping,  # type: ignore[arg-type]
+    _SpecLoader.construct_positioned_mapping,
 )
 _SpecLoader.add_constructor(
     "tag:yaml.org,2002:seq",
-    _SpecLoader.construct_positioned_sequence,  # type: ignore[arg-type]
+    _SpecLoader.construct_positioned_sequence,
 )
 # Dates and datetimes stay strings: the field's type, not YAML, decides how to read them.
 _SpecLoader.yaml_implicit_resolvers = {

@@ -40,7 +40,12 @@ def literal(value: Any) -> str:
     if isinstance(value, uuid.UUID):
         return f"uuid.UUID({str(value)!r})"
     if isinstance(value, tuple | list):
-        return "(" + ", ".join(literal(item) for item in value) + ("," if len(value) == 1 else "") + ")"
+        return (
+            "("
+            + ", ".join(literal(item) for item in value)
+            + ("," if len(value) == 1 else "")
+            + ")"
+        )
     raise TypeError(f"no literal form for {type(value).__name__}")
 
 
@@ -333,7 +338,11 @@ def resource_code(resource: Resource) -> ResourceCode:
         ),
         server_managed=", ".join(
             f"`{name}`"
-            for name in ("id", owner, *(("created_at", "updated_at") if resource.timestamps else ()))
+            for name in (
+                "id",
+                owner,
+                *(("created_at", "updated_at") if resource.timestamps else ()),
+            )
         ),
         operation_ids={
             "list": f"list_{plural(singular)}",
@@ -390,7 +399,9 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
     """The full text of every file under the output folder, keyed by its relative path."""
     env = _environment()
     codes = [resource_code(resource) for resource in spec.resources]
-    model_imports = sorted([("base", "Base")] + [(c.resource.module, c.resource.name) for c in codes])
+    model_imports = sorted(
+        [("base", "Base")] + [(c.resource.module, c.resource.name) for c in codes]
+    )
     everything = {
         "spec": spec,
         "resources": codes,

@@ -168,7 +168,11 @@ class _Checker:
         if value is MISSING:
             return default
         if not isinstance(value, bool):
-            self.report(self.at(mapping, key), f"{path}.{key}", f"expected true or false, got {describe(value)}")
+            self.report(
+                self.at(mapping, key),
+                f"{path}.{key}",
+                f"expected true or false, got {describe(value)}",
+            )
             return default
         return value
 
@@ -186,20 +190,34 @@ class _Checker:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
             bound = f">= {minimum}" if maximum == INT64_MAX else f"from {minimum} to {maximum}"
-            self.report(self.at(mapping, key), f"{path}.{key}", f"expected an integer {bound}, got {describe(value)}")
+            self.report(
+                self.at(mapping, key),
+                f"{path}.{key}",
+                f"expected an integer {bound}, got {describe(value)}",
+            )
             return None
         return value
 
-    def string(self, mapping: YamlMap, key: str, path: str, *, allow_empty: bool = False) -> str | None:
+    def string(
+        self, mapping: YamlMap, key: str, path: str, *, allow_empty: bool = False
+    ) -> str | None:
         value = mapping.get(key, MISSING)
         if value is MISSING:
             return None
         if not isinstance(value, str) or (not value and not allow_empty):
             expected = "a string" if allow_empty else "a non-empty string"
-            self.report(self.at(mapping, key), f"{path}.{key}", f"expected {expected}, got {describe(value)}")
+            self.report(
+                self.at(mapping, key),
+                f"{path}.{key}",
+                f"expected {expected}, got {describe(value)}",
+            )
             return None
         if _has_nul_or_surrogate(value):
-            self.report(self.at(mapping, key), f"{path}.{key}", "NUL characters and lone surrogates are not allowed")
+            self.report(
+                self.at(mapping, key),
+                f"{path}.{key}",
+                "NUL characters and lone surrogates are not allowed",
+            )
             return None
         return value
 
@@ -262,7 +280,7 @@ def field_adapter(spec_field: Field) -> TypeAdapter[Any]:
     elif kind == "uuid":
         annotation = uuid.UUID
     else:
-        annotation = Literal[spec_field.values]  # type: ignore[valid-type]
+        annotation = Literal[spec_field.values]
     return TypeAdapter(annotation)
 
 
@@ -275,15 +293,19 @@ def _default_value(spec_field: Field, raw: Any) -> tuple[Any, str | None]:
     if spec_field.type in ("string", "text", "enum") and not isinstance(raw, str):
         return None, f"expected a string, got {describe(raw)}"
     if spec_field.type == "date" and not isinstance(raw, str):
-        return None, f"expected a date as \"YYYY-MM-DD\", got {describe(raw)}"
+        return None, f'expected a date as "YYYY-MM-DD", got {describe(raw)}'
     if spec_field.type == "datetime" and not isinstance(raw, str):
         return None, f"expected an ISO-8601 datetime with an offset, got {describe(raw)}"
     if spec_field.type == "uuid" and not isinstance(raw, str):
         return None, f"expected a UUID string, got {describe(raw)}"
     if isinstance(raw, str) and _has_nul_or_surrogate(raw):
         return None, "NUL characters and lone surrogates are not allowed"
-    if spec_field.type == "date" and isinstance(raw, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        return None, f"expected a date as \"YYYY-MM-DD\", got {describe(raw)}"
+    if (
+        spec_field.type == "date"
+        and isinstance(raw, str)
+        and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw)
+    ):
+        return None, f'expected a date as "YYYY-MM-DD", got {describe(raw)}'
     try:
         value = field_adapter(spec_field).validate_python(raw)
     except ValidationError as error:
@@ -348,7 +370,9 @@ class _ResourceChecker:
         placeholder = _placeholder_of(self.body.get("path"))
         default_field = placeholder or DEFAULT_OWNER_FIELD
         if raw is MISSING:
-            return Owner(default_field, default_field, DEFAULT_OWNER_MAX_LENGTH, DEFAULT_OWNER_PATTERN)
+            return Owner(
+                default_field, default_field, DEFAULT_OWNER_MAX_LENGTH, DEFAULT_OWNER_PATTERN
+            )
         owner = check.mapping(raw, check.at(self.body, "owner"), path)
         if owner is None:
             return None
@@ -387,7 +411,9 @@ class _ResourceChecker:
             return f"/{{{owner.path_param}}}/{table}" if owner else None
         where = check.at(self.body, "path")
         if not isinstance(raw, str) or not raw.startswith("/") or raw.endswith("/"):
-            check.report(where, key, f"expected a path like '/{{user_id}}/tasks', got {describe(raw)}")
+            check.report(
+                where, key, f"expected a path like '/{{user_id}}/tasks', got {describe(raw)}"
+            )
             return None
         placeholders = 0
         for segment in raw.split("/")[1:]:
@@ -419,13 +445,23 @@ class _ResourceChecker:
         if raw is MISSING:
             return OPERATIONS
         if not isinstance(raw, YamlList) or not raw:
-            check.report(check.at(self.body, "operations"), key, f"expected a non-empty list of operations ({', '.join(OPERATIONS)}), got {describe(raw)}")
+            check.report(
+                check.at(self.body, "operations"),
+                key,
+                f"expected a non-empty list of operations ({', '.join(OPERATIONS)}), "
+                f"got {describe(raw)}",
+            )
             return OPERATIONS
         chosen: list[Operation] = []
         for item, where in zip(raw, raw.item_positions, strict=True):
             if item not in OPERATIONS:
                 hint = _did_you_mean(item, OPERATIONS) if isinstance(item, str) else ""
-                check.report(where, key, f"unknown operation {describe(item)}; expected one of {', '.join(OPERATIONS)}{hint}")
+                check.report(
+                    where,
+                    key,
+                    f"unknown operation {describe(item)}; "
+                    f"expected one of {', '.join(OPERATIONS)}{hint}",
+                )
             elif item in chosen:
                 check.report(where, key, f"operation {item!r} is listed twice")
             else:
@@ -436,7 +472,9 @@ class _ResourceChecker:
         check, path = self.checker, f"{self.path}.fields"
         raw = self.body.get("fields", MISSING)
         if raw is MISSING:
-            check.report(self.body.position, path, "missing required key 'fields' (the writable fields)")
+            check.report(
+                self.body.position, path, "missing required key 'fields' (the writable fields)"
+            )
             return None
         fields_map = check.mapping(raw, check.at(self.body, "fields"), path)
         if fields_map is None:
@@ -449,7 +487,11 @@ class _ResourceChecker:
         for name, body in fields_map.items():
             field_path = f"{path}.{name}"
             name_at = check.key_at(fields_map, name)
-            problem = naming.field_name_problem(name) if isinstance(name, str) else "field names must be strings"
+            problem = (
+                naming.field_name_problem(name)
+                if isinstance(name, str)
+                else "field names must be strings"
+            )
             if problem is None and name in reserved:
                 problem = f"{name!r} is server-managed; choose another name"
             if problem:
@@ -496,7 +538,8 @@ class _ResourceChecker:
                 check.at(settings, "default_sort"),
                 f"{path}.default_sort",
                 f"expected a sortable key ({', '.join(sortable)}), optionally with '-', "
-                f"got {describe(default_sort)}{_did_you_mean(default_sort.removeprefix('-'), sortable)}",
+                f"got {describe(default_sort)}"
+                f"{_did_you_mean(default_sort.removeprefix('-'), sortable)}",
             )
         return ListSettings(default_limit, max_limit, default_sort)
 
@@ -522,11 +565,19 @@ class _FieldChecker:
         count_before = len(check.problems)
         kind = body.get("type", MISSING)
         if kind is MISSING:
-            check.report(body.position, f"{path}.type", f"missing required key 'type'; expected one of {', '.join(FIELD_TYPES)}")
+            check.report(
+                body.position,
+                f"{path}.type",
+                f"missing required key 'type'; expected one of {', '.join(FIELD_TYPES)}",
+            )
             return None
         if kind not in FIELD_TYPES:
             hint = _did_you_mean(kind, FIELD_TYPES) if isinstance(kind, str) else ""
-            check.report(check.at(body, "type"), f"{path}.type", f"unknown type {describe(kind)}; expected one of {', '.join(FIELD_TYPES)}{hint}")
+            check.report(
+                check.at(body, "type"),
+                f"{path}.type",
+                f"unknown type {describe(kind)}; expected one of {', '.join(FIELD_TYPES)}{hint}",
+            )
             return None
         field_type = cast(FieldType, kind)
         allowed = COMMON_FIELD_KEYS + TYPE_FIELD_KEYS[field_type]
@@ -576,22 +627,39 @@ class _FieldChecker:
         found: dict[str, Any] = {}
         if kind in ("string", "text"):
             ceiling = MAX_VARCHAR_LENGTH if kind == "string" else INT64_MAX
-            found["min_length"] = check.integer(body, "min_length", path, minimum=0, maximum=ceiling)
-            found["max_length"] = check.integer(body, "max_length", path, minimum=1, maximum=ceiling)
+            found["min_length"] = check.integer(
+                body, "min_length", path, minimum=0, maximum=ceiling
+            )
+            found["max_length"] = check.integer(
+                body, "max_length", path, minimum=1, maximum=ceiling
+            )
             found["strip"] = check.boolean(body, "strip", path, False)
             if kind == "string":
                 found["pattern"] = check.pattern(body, "pattern", path)
                 if "max_length" not in body:
-                    check.report(body.position, f"{path}.max_length", "missing required key 'max_length' (string fields are VARCHAR(max_length); use type: text for unbounded text)")
+                    check.report(
+                        body.position,
+                        f"{path}.max_length",
+                        "missing required key 'max_length' (string fields are "
+                        "VARCHAR(max_length); use type: text for unbounded text)",
+                    )
             low, high = found["min_length"], found["max_length"]
             if low is not None and high is not None and low > high:
-                check.report(check.at(body, "min_length"), f"{path}.min_length", f"min_length ({low}) is greater than max_length ({high})")
+                check.report(
+                    check.at(body, "min_length"),
+                    f"{path}.min_length",
+                    f"min_length ({low}) is greater than max_length ({high})",
+                )
         elif kind in ("integer", "number"):
             for key in ("minimum", "maximum"):
                 found[key] = self._bound(key, kind)
             low, high = found["minimum"], found["maximum"]
             if low is not None and high is not None and low > high:
-                check.report(check.at(body, "minimum"), f"{path}.minimum", f"minimum ({low}) is greater than maximum ({high})")
+                check.report(
+                    check.at(body, "minimum"),
+                    f"{path}.minimum",
+                    f"minimum ({low}) is greater than maximum ({high})",
+                )
         elif kind == "enum":
             found["values"] = self._values()
         return found
@@ -602,11 +670,21 @@ class _FieldChecker:
             return None
         where, key_path = self.checker.at(self.body, key), f"{self.path}.{key}"
         if kind == "integer":
-            if isinstance(value, bool) or not isinstance(value, int) or not INT64_MIN <= value <= INT64_MAX:
-                self.checker.report(where, key_path, f"expected a 64-bit integer, got {describe(value)}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not INT64_MIN <= value <= INT64_MAX
+            ):
+                self.checker.report(
+                    where, key_path, f"expected a 64-bit integer, got {describe(value)}"
+                )
                 return None
             return value
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             self.checker.report(where, key_path, f"expected a finite number, got {describe(value)}")
             return None
         return value
@@ -615,15 +693,28 @@ class _FieldChecker:
         check, body, key_path = self.checker, self.body, f"{self.path}.values"
         raw = body.get("values", MISSING)
         if raw is MISSING:
-            check.report(body.position, key_path, "missing required key 'values' (the list of allowed strings)")
+            check.report(
+                body.position,
+                key_path,
+                "missing required key 'values' (the list of allowed strings)",
+            )
             return ()
         if not isinstance(raw, YamlList) or not raw:
-            check.report(check.at(body, "values"), key_path, f"expected a non-empty list of strings, got {describe(raw)}")
+            check.report(
+                check.at(body, "values"),
+                key_path,
+                f"expected a non-empty list of strings, got {describe(raw)}",
+            )
             return ()
         values: list[str] = []
         for item, where in zip(raw, raw.item_positions, strict=True):
             if not isinstance(item, str) or not item:
-                check.report(where, key_path, f"expected a non-empty string (quote values like yes, no, on, 1), got {describe(item)}")
+                check.report(
+                    where,
+                    key_path,
+                    "expected a non-empty string (quote values like yes, no, on, 1), "
+                    f"got {describe(item)}",
+                )
             elif _has_nul_or_surrogate(item):
                 check.report(where, key_path, "NUL characters and lone surrogates are not allowed")
             elif item in values:
@@ -633,7 +724,9 @@ class _FieldChecker:
         return tuple(values)
 
 
-def build_spec(documents: Sequence[SpecDocument], *, source: str) -> tuple[Spec | None, list[Problem]]:
+def build_spec(
+    documents: Sequence[SpecDocument], *, source: str
+) -> tuple[Spec | None, list[Problem]]:
     """Check every document and merge them into one `Spec`; problems come back sorted."""
     problems: list[Problem] = []
     resources: list[Resource] = []
@@ -642,7 +735,12 @@ def build_spec(documents: Sequence[SpecDocument], *, source: str) -> tuple[Spec 
         check = _Checker(document.file)
         top = document.content
         if not isinstance(top, YamlMap):
-            check.report(Position(1, 1), "", f"expected a mapping with 'version' and 'resources', got {describe(top) if top is not None else 'an empty file'}")
+            check.report(
+                Position(1, 1),
+                "",
+                "expected a mapping with 'version' and 'resources', "
+                f"got {describe(top) if top is not None else 'an empty file'}",
+            )
             problems += check.problems
             continue
         check.unknown_keys(top, TOP_KEYS, "")
@@ -661,9 +759,15 @@ def build_spec(documents: Sequence[SpecDocument], *, source: str) -> tuple[Spec 
 
 def _check_version(check: _Checker, top: YamlMap) -> None:
     if "version" not in top:
-        check.report(top.position, "version", f"missing required key 'version' (expected {SPEC_VERSION})")
+        check.report(
+            top.position, "version", f"missing required key 'version' (expected {SPEC_VERSION})"
+        )
     elif top["version"] != SPEC_VERSION or isinstance(top["version"], bool):
-        check.report(check.at(top, "version"), "version", f"expected {SPEC_VERSION}, got {describe(top['version'])}")
+        check.report(
+            check.at(top, "version"),
+            "version",
+            f"expected {SPEC_VERSION}, got {describe(top['version'])}",
+        )
 
 
 def _prefix(check: _Checker, top: YamlMap) -> str | None:
@@ -681,7 +785,11 @@ def _prefix(check: _Checker, top: YamlMap) -> str | None:
     if prefix == "":
         return ""
     if segments is None or not all(naming.PATH_SEGMENT.match(s) for s in segments):
-        check.report(check.at(api, "prefix"), "api.prefix", f"expected a path like '/api' (or ''), got {describe(prefix)}")
+        check.report(
+            check.at(api, "prefix"),
+            "api.prefix",
+            f"expected a path like '/api' (or ''), got {describe(prefix)}",
+        )
         return None
     return str(prefix)
 
@@ -699,7 +807,11 @@ def _resources(check: _Checker, top: YamlMap) -> list[Resource]:
     built: list[Resource] = []
     for name, body in resources_map.items():
         path = f"resources.{name}"
-        problem = naming.resource_name_problem(name) if isinstance(name, str) else "resource names must be strings"
+        problem = (
+            naming.resource_name_problem(name)
+            if isinstance(name, str)
+            else "resource names must be strings"
+        )
         if problem:
             check.report(check.key_at(resources_map, name), path, problem)
             continue
@@ -723,7 +835,16 @@ def _cross_checks(
         first, _, _ = prefixes[0]
         for prefix, check, where in prefixes[1:]:
             if prefix != first:
-                problems.append(Problem(check.file, where.line, where.column, "api.prefix", f"every spec file must use the same prefix; {prefixes[0][1].file} uses {first!r}, this one {prefix!r}"))
+                problems.append(
+                    Problem(
+                        check.file,
+                        where.line,
+                        where.column,
+                        "api.prefix",
+                        f"every spec file must use the same prefix; "
+                        f"{prefixes[0][1].file} uses {first!r}, this one {prefix!r}",
+                    )
+                )
     positions = _resource_positions(documents)
     seen: dict[str, dict[str, Resource]] = {"name": {}, "module": {}, "table": {}, "path": {}}
     for resource in resources:
@@ -739,14 +860,29 @@ def _cross_checks(
                 seen[kind][value] = resource
                 continue
             line, column = positions.get((resource.source, resource.name), (1, 1))
-            shown = {"name": resource.name, "module": resource.module, "table": resource.table, "path": resource.path}[kind]
+            shown = {
+                "name": resource.name,
+                "module": resource.module,
+                "table": resource.table,
+                "path": resource.path,
+            }[kind]
             key = f"resources.{resource.name}" + ("" if kind in ("name", "module") else f".{kind}")
             what = "module name" if kind == "module" else kind
-            problems.append(Problem(resource.source, line, column, key, f"{what} {shown!r} is already used by resource {other.name} ({other.source})"))
+            problems.append(
+                Problem(
+                    resource.source,
+                    line,
+                    column,
+                    key,
+                    f"{what} {shown!r} is already used by resource {other.name} ({other.source})",
+                )
+            )
     return problems
 
 
-def _resource_positions(documents: Sequence[SpecDocument]) -> dict[tuple[str, str], tuple[int, int]]:
+def _resource_positions(
+    documents: Sequence[SpecDocument],
+) -> dict[tuple[str, str], tuple[int, int]]:
     found: dict[tuple[str, str], tuple[int, int]] = {}
     for document in documents:
         top = document.content

@@ -23,7 +23,13 @@ from generated.routers.task import (
     owner_is,
 )
 from generated.schemas.task import TaskRead
-from generated.support import ERROR_RESPONSES, ConnectionDependency, json_response, not_found, utcnow
+from generated.support import (
+    ERROR_RESPONSES,
+    ConnectionDependency,
+    json_response,
+    not_found,
+    utcnow,
+)
 
 
 class CompleteBody(BaseModel):
@@ -45,7 +51,7 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         operation_id="complete_task",
         summary="Complete or toggle one Task",
         description=(
-            "Without a body, toggles `completed`; with `{\"completed\": true|false}`, sets it. "
+            'Without a body, toggles `completed`; with `{"completed": true|false}`, sets it. '
             "Another owner's task answers 404 like a missing one."
         ),
         responses=ERROR_RESPONSES,

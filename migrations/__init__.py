@@ -1,0 +1,1 @@
+"""Alembic migrations over the generated models (see env.py)."""
