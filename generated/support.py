@@ -18,6 +18,10 @@ from sqlalchemy import BigInteger, DateTime, Dialect, Integer, String, Text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+"""The range of BIGINT: ids, integer fields and offsets outside it are refused with 422."""
+
 ConnectionDependency = Callable[[], AsyncIterator[AsyncConnection]]
 """What `build_router` takes: a FastAPI dependency that yields a database connection."""
 

@@ -8,61 +8,18 @@ names already checked by `naming`.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 import jinja2
 
+from generator.contract import ContractData, contract_data
 from generator.model import INT64_MAX, INT64_MIN, Field, Resource, Spec
 from generator.naming import MAX_IDENTIFIER_LENGTH, plural
-
-
-def literal(value: Any) -> str:
-    """A Python expression that evaluates to `value`; the only way spec values enter code."""
-    if value is None or isinstance(value, bool | int | str):
-        return repr(value)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, datetime.datetime):
-        assert value.tzinfo is not None
-        utc = value.astimezone(datetime.UTC)
-        parts = [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second]
-        if utc.microsecond:
-            parts.append(utc.microsecond)
-        return f"datetime.datetime({', '.join(map(str, parts))}, tzinfo=datetime.UTC)"
-    if isinstance(value, datetime.date):
-        return f"datetime.date({value.year}, {value.month}, {value.day})"
-    if isinstance(value, uuid.UUID):
-        return f"uuid.UUID({str(value)!r})"
-    if isinstance(value, tuple | list):
-        return (
-            "("
-            + ", ".join(literal(item) for item in value)
-            + ("," if len(value) == 1 else "")
-            + ")"
-        )
-    raise TypeError(f"no literal form for {type(value).__name__}")
-
-
-def text_literal(value: str | None, width: int = 72) -> str:
-    """Like `literal`, but long text becomes implicitly concatenated lines that fit the page."""
-    if value is None or len(repr(value)) <= width:
-        return literal(value)
-    pieces: list[str] = []
-    current = ""
-    for word in re.split(r"(?<=[ \n])", value):
-        if current and len(repr(current + word)) > width:
-            pieces.append(current)
-            current = ""
-        current += word
-    if current:
-        pieces.append(current)
-    return "(\n" + "\n".join(literal(piece) for piece in pieces) + "\n)"
+from generator.render_values import literal, text_literal
 
 
 def _keywords(pairs: list[tuple[str, Any]]) -> str:
@@ -130,6 +87,12 @@ class ResourceCode:
     enum_checks: tuple[tuple[str, tuple[str, ...]], ...]
     operation_ids: dict[str, str]
     server_managed: str
+    contract: ContractData | None
+    test_collection: str
+    openapi_collection: str
+    openapi_item: str
+    openapi_operations: tuple[tuple[str, str], ...]
+    unserved: tuple[tuple[str, str, str], ...]
     list_description: str
     create_description: str
     read_description: str
@@ -192,10 +155,10 @@ def _read_type(field: Field) -> str:
 def _filter_type(field: Field) -> str:
     """The query-parameter type of an exact-match filter on the field."""
     return {
-        "string": "str",
-        "text": "str",
-        "integer": "int",
-        "number": "float",
+        "string": "Annotated[str, StorableText]",
+        "text": "Annotated[str, StorableText]",
+        "integer": "Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]",
+        "number": "Annotated[float, Field(allow_inf_nan=False)]",
         "boolean": "bool",
         "date": "datetime.date",
         "datetime": "UTCDatetime",
@@ -309,7 +272,7 @@ def _indexes(resource: Resource) -> tuple[IndexCode, ...]:
     return tuple(IndexCode(index_name(resource.table, list(cols)), cols) for cols in unique)
 
 
-def resource_code(resource: Resource) -> ResourceCode:
+def resource_code(resource: Resource, prefix: str) -> ResourceCode:
     fields = tuple(_field_code(resource, field) for field in resource.fields)
     if resource.id_type == "integer":
         id_python_type, id_path_keywords = "int", f"ge=1, le={INT64_MAX}, "
@@ -321,6 +284,26 @@ def resource_code(resource: Resource) -> ResourceCode:
     singular = resource.module
     name = resource.name
     owner = resource.owner.field
+    openapi_collection = f"{prefix}{resource.path}"
+    openapi_item = f"{openapi_collection}/{{id}}"
+    methods = {
+        "list": ("GET", "collection"),
+        "create": ("POST", "collection"),
+        "read": ("GET", "item"),
+        "replace": ("PUT", "item"),
+        "update": ("PATCH", "item"),
+        "delete": ("DELETE", "item"),
+    }
+    served = [methods[operation] for operation in resource.operations]
+    unserved = tuple(
+        (
+            method,
+            where,
+            ", ".join(sorted(m for m, w in served if w == where)),
+        )
+        for operation, (method, where) in methods.items()
+        if operation not in resource.operations
+    )
     return ResourceCode(
         resource=resource,
         fields=fields,
@@ -336,6 +319,17 @@ def resource_code(resource: Resource) -> ResourceCode:
         enum_checks=tuple(
             (code.field.name, code.field.values) for code in fields if code.field.type == "enum"
         ),
+        contract=contract_data(resource),
+        test_collection=re.sub(r"\{[^}]*\}", "{owner}", openapi_collection),
+        openapi_collection=openapi_collection,
+        openapi_item=openapi_item,
+        openapi_operations=tuple(
+            sorted(
+                (openapi_collection if where == "collection" else openapi_item, method)
+                for method, where in served
+            )
+        ),
+        unserved=unserved,
         server_managed=", ".join(
             f"`{name}`"
             for name in (
@@ -398,7 +392,7 @@ def _environment() -> jinja2.Environment:
 def render(spec: Spec) -> dict[PurePosixPath, str]:
     """The full text of every file under the output folder, keyed by its relative path."""
     env = _environment()
-    codes = [resource_code(resource) for resource in spec.resources]
+    codes = [resource_code(resource, spec.prefix) for resource in spec.resources]
     model_imports = sorted(
         [("base", "Base")] + [(c.resource.module, c.resource.name) for c in codes]
     )
@@ -425,6 +419,9 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
         PurePosixPath("routers/__init__.py"): env.get_template("routers_init.py.jinja").render(
             everything
         ),
+        PurePosixPath("tests/__init__.py"): env.get_template("tests_init.py.jinja").render(
+            everything
+        ),
     }
     for code in codes:
         context = {
@@ -433,6 +430,7 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
             "res": code.resource,
             "source": code.resource.source,
             "int64_max": INT64_MAX,
+            "d": code.contract,
         }
         module = code.resource.module
         for folder, template in (
@@ -443,4 +441,8 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
             files[PurePosixPath(f"{folder}/{module}.py")] = env.get_template(template).render(
                 context
             )
+        if code.contract is not None:
+            files[PurePosixPath(f"tests/test_{module}_contract.py")] = env.get_template(
+                "contract_test.py.jinja"
+            ).render(context)
     return dict(sorted(files.items()))

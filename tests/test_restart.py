@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.fixtures import ROOT
 
 STARTUP_SECONDS = 30.0
 
@@ -30,7 +30,7 @@ def _free_port() -> int:
 def running_server(database_url: str) -> Iterator[str]:
     """`uvicorn app.main:app` in its own process, as `make serve` runs it; stopped by SIGTERM."""
     port = _free_port()
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     env = {**os.environ, "DATABASE_URL": database_url}
     process = subprocess.Popen(
         [

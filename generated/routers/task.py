@@ -18,7 +18,9 @@ from generated.models.task import Task
 from generated.schemas.task import TaskCreate, TaskPage, TaskRead, TaskReplace, TaskUpdate
 from generated.support import (
     ERROR_RESPONSES,
+    INT64_MAX,
     ConnectionDependency,
+    StorableText,
     json_response,
     not_found,
     utcnow,
@@ -40,6 +42,7 @@ TaskOwnerParam = Annotated[
         pattern="^[A-Za-z0-9_-]+$",
         description="The owner of the rows: every read and write is limited to them.",
     ),
+    StorableText,
 ]
 TaskIdParam = Annotated[
     int,
@@ -90,9 +93,7 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
     async def list_tasks(
         conn: Connection,
         owner: TaskOwnerParam,
-        offset: Annotated[
-            int, Query(ge=0, le=9223372036854775807, description="Rows to skip.")
-        ] = 0,
+        offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
         limit: Annotated[int, Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[
             TaskSort, Query(description="Sort key; '-' for descending.")

@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per backend, and a live app to talk to.
+"""Shared fixtures (a pytest plugin loaded by the root conftest.py): databases and a live app.
 
 Every API test runs on SQLite and, when `TEST_DATABASE_URL` names a PostgreSQL server, on
 PostgreSQL too. Without it the PostgreSQL runs are skipped with a message saying how to
