@@ -8,8 +8,10 @@ names already checked by `naming`.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -50,6 +52,7 @@ class FieldCode:
     read_assignment: str
     column_type: str
     column_python_type: str
+    column_keywords: str
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,29 @@ def _column_type(field: Field) -> str:
     }[kind]
 
 
+def _server_default(field: Field) -> str:
+    """`, server_default=...` for a field with a default, so new columns fill existing rows.
+
+    The SQL literal is built by SQLAlchemy from a Python value (never pasted text), except
+    numbers, which are validated finite numbers written with `repr`.
+    """
+    value = field.default
+    if not field.has_default or value is None:
+        return ""
+    if isinstance(value, bool):
+        # The keywords TRUE and FALSE mean the same on PostgreSQL and on SQLite (>= 3.23).
+        expression = 'text("true")' if value else 'text("false")'
+    elif isinstance(value, int | float):
+        expression = f"text({literal(repr(value))})"
+    elif isinstance(value, datetime.datetime):
+        expression = literal(value.astimezone(datetime.UTC).isoformat(sep=" "))
+    elif isinstance(value, datetime.date | uuid.UUID):
+        expression = literal(str(value) if isinstance(value, datetime.date) else value.hex)
+    else:
+        expression = literal(value)
+    return f", server_default={expression}"
+
+
 def _field_code(resource: Resource, field: Field) -> FieldCode:
     alias = f"{resource.name}{_pascal(field.name)}"
     description = (
@@ -211,6 +237,7 @@ def _field_code(resource: Resource, field: Field) -> FieldCode:
         read_assignment=f" = Field({description})" if description else "",
         column_type=_column_type(field),
         column_python_type=_read_type(field),
+        column_keywords=_server_default(field),
     )
 
 

@@ -43,6 +43,9 @@ def _configure(connection: Connection | None = None, **extra: Any) -> None:
         compare_server_default=True,
         render_as_batch=True,
         render_item=render_item,
+        # Every constraint is named by the metadata's naming convention, which is what
+        # Alembic's by-name CHECK comparison needs to detect enum CHECKs without false alarms.
+        autogenerate_plugins=["alembic.autogenerate.*", "alembic.ext.checkconstraint_byname"],
         **extra,
     )
 

@@ -113,3 +113,32 @@ def owner() -> str:
 @pytest.fixture
 def other_owner() -> str:
     return f"other-{uuid.uuid4().hex[:12]}"
+
+
+def scratch_postgres_url(name: str) -> str | None:
+    """A freshly created, empty PostgreSQL database beside TEST_DATABASE_URL's, or None.
+
+    Tests that migrate a different schema (a copy of the project with another spec) must not
+    share the database the rest of the session has migrated.
+    """
+    base = postgres_url()
+    if base is None:
+        return None
+    import asyncio
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def recreate() -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(recreate())
+    return url.set(database=name).render_as_string(hide_password=False)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 07:40:51.237210
+Create Date: 2026-11-27 07:47:43.711232
 """
 
 from collections.abc import Sequence
@@ -31,7 +31,7 @@ def upgrade() -> None:
             sa.Text().with_variant(sa.Text(collation="C"), "postgresql"),
             nullable=True,
         ),
-        sa.Column("completed", sa.Boolean(), nullable=False),
+        sa.Column("completed", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tasks")),
@@ -46,6 +46,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tasks_user_id_updated_at_id", ["user_id", "updated_at", "id"], unique=False
         )
+
 
 
 def downgrade() -> None:
