@@ -93,6 +93,14 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     message = error.detail if isinstance(error.detail, str) else "request failed"
     headers = dict(error.headers) if error.headers else {}
+    if error.status_code == 400:
+        # FastAPI answers 400 when the JSON decoder fails with anything but JSONDecodeError:
+        # bytes that are not UTF-8, nesting too deep to parse, integers too long to convert.
+        # For the client that is a body that is not valid JSON, which the contract calls 422.
+        detail = {"loc": ["body"], "message": message, "type": "json_invalid"}
+        return error_response(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "the body is not valid JSON", details=[detail]
+        )
     if error.status_code == 404 and message == "Not Found":
         message = f"no route for {request.method} {request.url.path}"
     elif error.status_code == 405:

@@ -17,7 +17,7 @@ from fastapi.exceptions import HTTPException
 from app.body_limit import BodyLimitMiddleware
 from app.db import Database
 from app.errors import install_error_handlers, remember_allowed_methods
-from app.extensions import task_complete
+from app.extensions import EXTENSIONS
 from app.settings import ConfigError, Settings, load_settings
 from generated.routers import API_PREFIX, ROUTER_BUILDERS
 
@@ -59,8 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     install_error_handlers(app)
     guards = [Depends(require_json_body)]
-    routers = [build_router(database.connection) for build_router in ROUTER_BUILDERS]
-    routers.append(task_complete.build_router(database.connection))
+    builders = (*ROUTER_BUILDERS, *EXTENSIONS)
+    routers = [build_router(database.connection) for build_router in builders]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, dependencies=guards)
     remember_allowed_methods(app, routers, prefix=API_PREFIX)

@@ -9,6 +9,7 @@ Tests isolate themselves by owner (a fresh random owner per test), not by wiping
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -113,6 +114,30 @@ def owner() -> str:
 @pytest.fixture
 def other_owner() -> str:
     return f"other-{uuid.uuid4().hex[:12]}"
+
+
+def project_files() -> list[str]:
+    """The project's files as a fresh clone would have them (tracked, plus new unignored ones)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return [name for name in listed.split("\0") if name and (ROOT / name).is_file()]
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project sharing this one's virtualenv, for tests that change its files.
+
+    Modification times are kept, so `make` sees the shared virtualenv as up to date.
+    """
+    for name in project_files():
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    (destination / ".venv").symlink_to(ROOT / ".venv")
+    return destination
 
 
 def scratch_postgres_url(name: str) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from sqlalchemy import text
 
 from app.db import make_engine
 from app.settings import Settings
-from tests.fixtures import POSTGRES_HELP, ROOT, run_alembic, scratch_postgres_url
+from tests.fixtures import POSTGRES_HELP, ROOT, copy_project, run_alembic, scratch_postgres_url
 
 STAMP = ".venv/.installed"
 
@@ -56,28 +55,9 @@ NEW_RESOURCE = """\
 """
 
 
-def _tracked_files() -> list[str]:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    return [name for name in listed.split("\0") if name]
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the project's tracked files, sharing the installed virtualenv."""
-    copy = tmp_path / "project"
-    for name in _tracked_files():
-        if not (ROOT / name).is_file():
-            continue
-        target = copy / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
-    (copy / ".venv").symlink_to(ROOT / ".venv")
-    return copy
+    return copy_project(tmp_path / "project")
 
 
 def _make(project: Path, database_url: str, *args: str) -> str:
