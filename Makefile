@@ -9,13 +9,14 @@ PORT ?= 8000
 WORKERS ?= 1
 PYTEST_ARGS ?=
 
-.PHONY: help install generate check-generated migrate migration check-migrations serve test lint format clean
+.PHONY: help install generate check-generated golden migrate migration check-migrations serve test lint format clean
 
 help:
 	@echo "make serve             set up, generate, migrate and serve on http://$(HOST):$(PORT)"
 	@echo "make test              set up and run the whole test suite"
 	@echo "make generate          regenerate generated/ from spec/"
 	@echo "make check-generated   fail if generated/ differs from what spec/ produces"
+	@echo "make golden            rewrite tests/generator/cases/*/expected* from the generator; review the diff"
 	@echo "make migrate           apply migrations to DATABASE_URL (default: SQLite in data/)"
 	@echo "make migration m=\"..\"  autogenerate the next numbered revision after a spec change"
 	@echo "make check-migrations  fail if the models and the committed revisions disagree"
@@ -37,6 +38,9 @@ generate: $(STAMP)
 
 check-generated: $(STAMP)
 	$(BIN)/python -m generator --check
+
+golden: $(STAMP)
+	$(BIN)/python -m tests.generator.update_golden
 
 migrate: generate
 	$(BIN)/alembic upgrade head
