@@ -18,6 +18,7 @@ from app.body_limit import BodyLimitMiddleware
 from app.db import Database
 from app.errors import install_error_handlers, remember_allowed_methods
 from app.extensions import EXTENSIONS
+from app.health import router as health_router
 from app.settings import ConfigError, Settings, load_settings
 from generated.routers import API_PREFIX, ROUTER_BUILDERS
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = [build_router(database.connection) for build_router in builders]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX, dependencies=guards)
+    app.include_router(health_router)
     remember_allowed_methods(app, routers, prefix=API_PREFIX)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app
