@@ -69,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     spec_path: Path = args.spec
     out_dir: Path = args.out
     root = out_dir.resolve().parent
-    spec_shown = _display(spec_path, root) + ("/" if spec_path.is_dir() else "")
+    spec_shown = _display(spec_path, Path.cwd()) + ("/" if spec_path.is_dir() else "")
+    spec_source = _display(spec_path, root) + ("/" if spec_path.is_dir() else "")
     out_shown = _display(out_dir, Path.cwd())
 
     if not spec_path.exists():
@@ -83,20 +84,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     documents: list[SpecDocument] = []
     problems: list[Problem] = []
     for path in files:
-        shown = _display(path, root)
+        shown = _display(path, Path.cwd())
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             problems.append(Problem(shown, 1, 1, "", f"cannot read the file: {error}"))
             continue
-        document, found = load_document(text, file=shown)
+        document, found = load_document(text, file=shown, source=_display(path, root))
         problems += found
         if document is not None:
             documents.append(document)
     if problems:
         return _report(problems, spec_shown, out_shown)
 
-    spec, problems = build_spec(documents, source=spec_shown)
+    spec, problems = build_spec(documents, source=spec_source)
     if spec is None:
         return _report(problems, spec_shown, out_shown)
 

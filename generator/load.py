@@ -114,9 +114,13 @@ class SpecDocument:
 
     file: str
     content: Any
+    source: str = ""
+    """The name generated headers use, when it differs from `file` (the name in messages)."""
 
 
-def load_document(text: str, *, file: str) -> tuple[SpecDocument | None, list[Problem]]:
+def load_document(
+    text: str, *, file: str, source: str = ""
+) -> tuple[SpecDocument | None, list[Problem]]:
     """Parse one spec file; YAML syntax errors and duplicate keys come back as problems."""
     loader = _SpecLoader(text, file=file)
     try:
@@ -124,15 +128,19 @@ def load_document(text: str, *, file: str) -> tuple[SpecDocument | None, list[Pr
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = error.problem or error.context or "invalid YAML"
+        context, problem = error.context or "", error.problem or ""
+        joiner = ", " if problem.startswith("but ") else ": "
+        reason = joiner.join(part for part in (context, problem) if part) or "invalid YAML"
         return None, [Problem(file, line, column, "", f"YAML syntax error: {reason}")]
     except yaml.YAMLError as error:
         return None, [Problem(file, 1, 1, "", f"YAML error: {error}")]
+    except RecursionError:
+        return None, [Problem(file, 1, 1, "", "YAML nesting too deep to be a spec")]
     finally:
         loader.dispose()
     if loader.problems:
         return None, loader.problems
-    return SpecDocument(file, content), []
+    return SpecDocument(file, content, source or file), []
 
 
 def spec_files(spec_path: Path) -> list[Path]:

@@ -108,6 +108,9 @@ class Resource:
     list: ListSettings
     operations: tuple[Operation, ...]
     source: str
+    """The spec file as generated headers name it (relative to the project root)."""
+    file: str
+    """The spec file as problems name it (relative to the working directory)."""
 
     @property
     def sort_keys(self) -> tuple[SortKey, ...]:

@@ -7,6 +7,7 @@ says why, so what the user wrote is exactly what they get.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 
@@ -27,9 +28,82 @@ _FRAMEWORK_ATTRIBUTES = frozenset(
     {"metadata", "registry"} | {name for name in dir(BaseModel) if not name.startswith("__")}
 )
 
-# Names the generated modules use for their own parameters and helpers.
+# Names the generated modules use for their own parameters and helpers, or import at module
+# level. A field of the same name would shadow them inside a class body (a class attribute
+# named `text` hides the `text()` used by the next column), so such names are refused.
 _GENERATED_MODULES = frozenset({"base", "support"})
-_GENERATED_NAMES = frozenset({"conn", "request", "response", "crud", "router"})
+_GENERATED_NAMES = frozenset(
+    {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "datetime",
+        "mapped_column",
+        "code_point_text",
+        "int64_id",
+        "sql_text",
+    }
+)
+_BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_"))
+# Class and type names the generated modules import or define; a resource of the same name
+# would shadow them in its own modules.
+_RESERVED_CLASS_NAMES = frozenset(
+    {
+        "Annotated",
+        "Any",
+        "Literal",
+        "Callable",
+        "APIRouter",
+        "Depends",
+        "Path",
+        "Query",
+        "Request",
+        "Response",
+        "FastCRUD",
+        "ColumnElement",
+        "AsyncConnection",
+        "Connection",
+        "Field",
+        "BaseModel",
+        "ConfigDict",
+        "StrictBool",
+        "StrictInt",
+        "StrictStr",
+        "StringConstraints",
+        "AwareDatetime",
+        "AfterValidator",
+        "Mapped",
+        "Base",
+        "MetaData",
+        "DeclarativeBase",
+        "BigInteger",
+        "Boolean",
+        "CheckConstraint",
+        "Date",
+        "DateTime",
+        "Double",
+        "Index",
+        "Integer",
+        "String",
+        "Text",
+        "UniqueConstraint",
+        "Uuid",
+        "UTCDateTime",
+        "UTCDatetime",
+        "StorableText",
+        "ConnectionDependency",
+        "HTTPException",
+        "TypeDecorator",
+        "TypeEngine",
+        "Dialect",
+        "AsyncIterator",
+        "ErrorBody",
+        "ErrorInfo",
+        "ErrorDetail",
+        "Sequence",
+    }
+)
 
 
 def snake_case(name: str) -> str:
@@ -60,7 +134,7 @@ def field_name_problem(name: str) -> str | None:
     if name in _FRAMEWORK_ATTRIBUTES:
         return f"{name!r} is reserved by SQLAlchemy or Pydantic models"
     if name in _GENERATED_NAMES:
-        return f"{name!r} is used by the generated code"
+        return f"{name!r} is a name the generated code uses; choose another"
     if len(name) > MAX_IDENTIFIER_LENGTH:
         return f"{name!r} is longer than {MAX_IDENTIFIER_LENGTH} characters"
     return None
@@ -72,6 +146,8 @@ def resource_name_problem(name: str) -> str | None:
         return f"{name!r} is not a PascalCase identifier (like Task or NoteItem)"
     if keyword.iskeyword(name):
         return f"{name!r} is a Python keyword"
+    if name in _RESERVED_CLASS_NAMES or name in _BUILTINS:
+        return f"{name!r} is a name the generated code uses; choose another"
     if snake_case(name) in _GENERATED_MODULES:
         return f"{name!r} would become module {snake_case(name)!r}, which the generated code uses"
     return None

@@ -104,10 +104,6 @@ class ResourceCode:
     delete_description: str
 
 
-def _pascal(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("_"))
-
-
 def _value_type(field: Field) -> str:
     """The Pydantic annotation of one value of the field (without `| None`)."""
     kind = field.type
@@ -136,7 +132,7 @@ def _value_type(field: Field) -> str:
     if kind == "datetime":
         return "UTCDatetime"
     if kind == "uuid":
-        return "uuid.UUID"
+        return "UUID"
     return f"Literal[{', '.join(literal(value) for value in field.values)}]"
 
 
@@ -149,7 +145,7 @@ def _read_type(field: Field) -> str:
         "boolean": "bool",
         "date": "datetime.date",
         "datetime": "datetime.datetime",
-        "uuid": "uuid.UUID",
+        "uuid": "UUID",
         "enum": "str",
     }[field.type]
     return f"{base} | None" if field.nullable else base
@@ -165,7 +161,7 @@ def _filter_type(field: Field) -> str:
         "boolean": "bool",
         "date": "datetime.date",
         "datetime": "UTCDatetime",
-        "uuid": "uuid.UUID",
+        "uuid": "UUID",
         "enum": f"Literal[{', '.join(literal(value) for value in field.values)}]",
     }[field.type]
 
@@ -199,9 +195,9 @@ def _server_default(field: Field) -> str:
         return ""
     if isinstance(value, bool):
         # The keywords TRUE and FALSE mean the same on PostgreSQL and on SQLite (>= 3.23).
-        expression = 'text("true")' if value else 'text("false")'
+        expression = 'sql_text("true")' if value else 'sql_text("false")'
     elif isinstance(value, int | float):
-        expression = f"text({literal(repr(value))})"
+        expression = f"sql_text({literal(repr(value))})"
     elif isinstance(value, datetime.datetime):
         expression = literal(value.astimezone(datetime.UTC).isoformat(sep=" "))
     elif isinstance(value, datetime.date | uuid.UUID):
@@ -212,7 +208,8 @@ def _server_default(field: Field) -> str:
 
 
 def _field_code(resource: Resource, field: Field) -> FieldCode:
-    alias = f"{resource.name}{_pascal(field.name)}"
+    # `Task_title`: one alias per field, named after it verbatim, so no two can clash.
+    alias = f"{resource.name}_{field.name}"
     description = (
         f"description={text_literal(field.description)}" if field.description is not None else ""
     )
@@ -260,11 +257,11 @@ def _filters(resource: Resource) -> tuple[FilterCode, ...]:
             for suffix, operator, words in (("gte", ">=", "at least"), ("lte", "<=", "at most")):
                 filters.append(
                     FilterCode(
-                        param=f"filter_{field.name}_{suffix}",
+                        param=f"filter_{field.name}__{suffix}",
                         alias=f"{field.name}__{suffix}",
                         type=value_type,
                         description=f"Only rows whose {field.name} is {words} this.",
-                        condition=f"{column} {operator} filter_{field.name}_{suffix}",
+                        condition=f"{column} {operator} filter_{field.name}__{suffix}",
                     )
                 )
     return tuple(filters)
@@ -304,7 +301,7 @@ def resource_code(resource: Resource, prefix: str) -> ResourceCode:
     if resource.id_type == "integer":
         id_python_type, id_path_keywords = "int", f"ge=1, le={INT64_MAX}, "
     else:
-        id_python_type, id_path_keywords = "uuid.UUID", ""
+        id_python_type, id_path_keywords = "UUID", ""
     sort_values: list[str] = []
     for key in resource.sort_keys:
         sort_values += [key.name, f"-{key.name}"]

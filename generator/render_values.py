@@ -25,7 +25,7 @@ def literal(value: Any) -> str:
     if isinstance(value, datetime.date):
         return f"datetime.date({value.year}, {value.month}, {value.day})"
     if isinstance(value, uuid.UUID):
-        return f"uuid.UUID({str(value)!r})"
+        return f"UUID({str(value)!r})"
     if isinstance(value, tuple | list):
         inner = ", ".join(literal(item) for item in value)
         return (

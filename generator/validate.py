@@ -45,6 +45,8 @@ DEFAULT_OWNER_MAX_LENGTH = 64
 DEFAULT_OWNER_PATTERN = "^[A-Za-z0-9_-]+$"
 DEFAULT_LIMIT = 20
 DEFAULT_MAX_LIMIT = 100
+# Integers past this do not fit a double (DOUBLE PRECISION) and cannot bound a number field.
+MAX_FINITE_INT = 2**1023
 # PostgreSQL's largest VARCHAR length.
 MAX_VARCHAR_LENGTH = 10_485_760
 
@@ -108,8 +110,11 @@ def describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, float | int):
+        text = repr(value)
+        return text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"
+    if isinstance(value, str):
         return repr(value)
-    return repr(str(value))
+    return f"a YAML {type(value).__name__}"
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -126,6 +131,7 @@ class _Checker:
     """Collects problems for one spec file, with helpers that read one typed key each."""
 
     file: str
+    source: str = ""
     problems: list[Problem] = field(default_factory=list)
 
     def report(self, position: Position, key: str, message: str) -> None:
@@ -161,7 +167,7 @@ class _Checker:
                 continue
             hint = elsewhere(key) if elsewhere else None
             message = hint or f"unknown key{_did_you_mean(key, allowed)}"
-            self.report(where, f"{path}.{key}", message)
+            self.report(where, f"{path}.{key}" if path else key, message)
 
     def boolean(self, mapping: YamlMap, key: str, path: str, default: bool) -> bool:
         value = mapping.get(key, MISSING)
@@ -189,7 +195,9 @@ class _Checker:
         if value is MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            bound = f">= {minimum}" if maximum == INT64_MAX else f"from {minimum} to {maximum}"
+            too_big = isinstance(value, int) and not isinstance(value, bool) and value > maximum
+            unbounded = maximum == INT64_MAX and not too_big
+            bound = f">= {minimum}" if unbounded else f"from {minimum} to {maximum}"
             self.report(
                 self.at(mapping, key),
                 f"{path}.{key}",
@@ -238,7 +246,8 @@ def _pattern_problem(pattern: str) -> str | None:
         re.compile(pattern)
         TypeAdapter(Annotated[str, StringConstraints(pattern=pattern)])
     except Exception as error:  # re.error, or pydantic's SchemaError for unsupported syntax
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        reason = lines[-1].removeprefix("error: ") if lines else type(error).__name__
         return f"expected a regular expression, got {pattern!r} ({reason})"
     return None
 
@@ -361,7 +370,8 @@ class _ResourceChecker:
             fields=tuple(fields),
             list=list_settings,
             operations=operations,
-            source=check.file,
+            source=check.source or check.file,
+            file=check.file,
         )
 
     def _owner(self) -> Owner | None:
@@ -435,6 +445,16 @@ class _ResourceChecker:
                 key,
                 f"expected the owner placeholder exactly once (like '/{{{owner_name}}}/...'), "
                 f"found {placeholders} placeholders in {raw!r}",
+            )
+            return None
+        placeholder = _placeholder_of(raw)
+        if owner is not None and placeholder != owner.field:
+            fixed = raw.replace(f"{{{placeholder}}}", f"{{{owner.field}}}")
+            check.report(
+                where,
+                key,
+                f"the placeholder {{{placeholder}}} must name the owner field "
+                f"{owner.field!r} (owner.field is the path parameter); write {fixed!r}",
             )
             return None
         return raw
@@ -636,7 +656,9 @@ class _FieldChecker:
             found["strip"] = check.boolean(body, "strip", path, False)
             if kind == "string":
                 found["pattern"] = check.pattern(body, "pattern", path)
-                if "max_length" not in body:
+                unknown = [str(k) for k in body if k not in ALL_FIELD_KEYS]
+                misspelt = difflib.get_close_matches("max_length", unknown, n=1)
+                if "max_length" not in body and not misspelt:
                     check.report(
                         body.position,
                         f"{path}.max_length",
@@ -683,6 +705,7 @@ class _FieldChecker:
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
+            or (isinstance(value, int) and abs(value) > MAX_FINITE_INT)
             or not math.isfinite(value)
         ):
             self.checker.report(where, key_path, f"expected a finite number, got {describe(value)}")
@@ -732,7 +755,7 @@ def build_spec(
     resources: list[Resource] = []
     prefixes: list[tuple[str, _Checker, Position]] = []
     for document in documents:
-        check = _Checker(document.file)
+        check = _Checker(document.file, document.source)
         top = document.content
         if not isinstance(top, YamlMap):
             check.report(
@@ -845,7 +868,6 @@ def _cross_checks(
                         f"{prefixes[0][1].file} uses {first!r}, this one {prefix!r}",
                     )
                 )
-    positions = _resource_positions(documents)
     seen: dict[str, dict[str, Resource]] = {"name": {}, "module": {}, "table": {}, "path": {}}
     for resource in resources:
         normalized_path = re.sub(r"\{[^}]*\}", "{}", resource.path)
@@ -859,35 +881,39 @@ def _cross_checks(
             if other is None:
                 seen[kind][value] = resource
                 continue
-            line, column = positions.get((resource.source, resource.name), (1, 1))
+            where = _position_of(documents, resource, kind)
             shown = {
                 "name": resource.name,
                 "module": resource.module,
                 "table": resource.table,
                 "path": resource.path,
             }[kind]
+            theirs = {"name": "", "module": "", "table": "", "path": f"{other.path!r} "}[kind]
             key = f"resources.{resource.name}" + ("" if kind in ("name", "module") else f".{kind}")
             what = "module name" if kind == "module" else kind
             problems.append(
                 Problem(
-                    resource.source,
-                    line,
-                    column,
+                    resource.file,
+                    where.line,
+                    where.column,
                     key,
-                    f"{what} {shown!r} is already used by resource {other.name} ({other.source})",
+                    f"{what} {shown!r} is already used by resource {other.name} "
+                    f"({theirs}in {other.file})",
                 )
             )
     return problems
 
 
-def _resource_positions(
-    documents: Sequence[SpecDocument],
-) -> dict[tuple[str, str], tuple[int, int]]:
-    found: dict[tuple[str, str], tuple[int, int]] = {}
+def _position_of(documents: Sequence[SpecDocument], resource: Resource, kind: str) -> Position:
+    """Where a resource's `table:` or `path:` value (or else its name) was written."""
     for document in documents:
         top = document.content
-        resources = top.get("resources") if isinstance(top, YamlMap) else None
-        if isinstance(resources, YamlMap):
-            for name, where in resources.key_positions.items():
-                found[(document.file, name)] = (where.line, where.column)
-    return found
+        found = top.get("resources") if isinstance(top, YamlMap) else None
+        if document.file != resource.file or not isinstance(found, YamlMap):
+            continue
+        body = found.get(resource.name)
+        if isinstance(body, YamlMap) and kind in body.value_positions:
+            return body.value_positions[kind]
+        if resource.name in found.key_positions:
+            return found.key_positions[resource.name]
+    return Position(1, 1)

@@ -197,7 +197,7 @@ def run_alembic_in(
     )
 
 
-def test_the_committed_migrations_round_trip(database_url: str) -> None:
-    for step in (("downgrade", "base"), ("upgrade", "head"), ("check",)):
-        result = run_alembic(database_url, *step)
+def test_the_committed_migrations_round_trip(empty_database: str) -> None:
+    for step in (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"), ("check",)):
+        result = run_alembic(empty_database, *step)
         assert result.returncode == 0, result.stdout + result.stderr

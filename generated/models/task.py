@@ -10,8 +10,8 @@ from sqlalchemy import (
     Boolean,
     Index,
     String,
-    text,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from generated.models.base import Base
@@ -34,6 +34,6 @@ class Task(Base):
     user_id: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(code_point_text(200))
     description: Mapped[str | None] = mapped_column(code_point_text(None))
-    completed: Mapped[bool] = mapped_column(Boolean(), server_default=text("false"))
+    completed: Mapped[bool] = mapped_column(Boolean(), server_default=sql_text("false"))
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

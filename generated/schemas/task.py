@@ -22,15 +22,15 @@ from pydantic import (
 
 from generated.support import OMITTED, StorableText
 
-TaskTitle = Annotated[
+Task_title = Annotated[
     StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), StorableText
 ]
 """One value of `title` (string), with the spec's constraints."""
 
-TaskDescription = Annotated[StrictStr, StringConstraints(max_length=1000), StorableText]
+Task_description = Annotated[StrictStr, StringConstraints(max_length=1000), StorableText]
 """One value of `description` (text), with the spec's constraints."""
 
-TaskCompleted = StrictBool
+Task_completed = StrictBool
 """One value of `completed` (boolean), with the spec's constraints."""
 
 
@@ -39,9 +39,9 @@ class TaskCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: TaskTitle
-    description: TaskDescription | None = Field(default=None)
-    completed: TaskCompleted = Field(default=False)
+    title: Task_title
+    description: Task_description | None = Field(default=None)
+    completed: Task_completed = Field(default=False)
 
 
 class TaskReplace(TaskCreate):
@@ -53,9 +53,9 @@ class TaskUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: TaskTitle = Field(default=OMITTED)
-    description: TaskDescription | None = Field(default=OMITTED)
-    completed: TaskCompleted = Field(default=OMITTED)
+    title: Task_title = Field(default=OMITTED)
+    description: Task_description | None = Field(default=OMITTED)
+    completed: Task_completed = Field(default=OMITTED)
 
 
 class TaskRead(BaseModel):
