@@ -38,6 +38,8 @@ class ContractData:
     nullable: tuple[str, ...]
     missing_id: str
     bad_ids: tuple[str, ...]
+    bad_owners: tuple[tuple[str, str], ...]
+    """Owner path values the owner's max_length or pattern refuse, with why."""
     server_managed: tuple[str, ...]
 
 
@@ -137,7 +139,19 @@ def contract_data(resource: Resource) -> ContractData | None:
         missing_id = code("00000000-0000-4000-8000-0000000dead0")
         bad_ids = (code("abc"), code(1), code("00000000-0000-4000-8000"))
 
+    owner_field = Field(
+        name=owner,
+        type="string",
+        max_length=resource.owner.max_length,
+        pattern=resource.owner.pattern,
+    )
+    bad_owners = tuple(
+        (code(case.label), code(case.value))
+        for case in samples(owner_field).invalid
+        if isinstance(case.value, str) and case.value.strip() and "/" not in case.value
+    )
     return ContractData(
+        bad_owners=bad_owners,
         rows=tuple(code(row) for row in rows),
         expected_rows=tuple(
             code(

@@ -176,6 +176,20 @@ async def test_an_id_of_the_wrong_type_or_range_is_422(
     assert_error(await client.get(item(owner, bad_id)), 422, "validation_error")
 
 
+@pytest.mark.parametrize(
+    ("label", "bad_owner"),
+    [
+        ("max_length + 1 (65) characters", "A" * 65),
+        ("a value that does not match the pattern", "!"),
+    ],
+)
+async def test_an_owner_outside_its_rules_is_422(
+    client: httpx.AsyncClient, label: str, bad_owner: str
+) -> None:
+    response = await client.get(collection(bad_owner))
+    assert_error(response, 422, "validation_error")
+
+
 async def test_list_of_a_new_owner_is_empty(client: httpx.AsyncClient, owner: str) -> None:
     page = await list_rows(client, owner)
     assert page == {
