@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 
 from generator.contract import ContractData, contract_data
+from generator.docs import Example, FieldRow, examples, field_rows
 from generator.model import INT64_MAX, INT64_MIN, Field, Resource, Spec
 from generator.naming import MAX_IDENTIFIER_LENGTH, plural
 from generator.render_values import literal, text_literal
@@ -96,6 +97,9 @@ class ResourceCode:
     openapi_item: str
     openapi_operations: tuple[tuple[str, str], ...]
     unserved: tuple[tuple[str, str, str], ...]
+    doc_operations: tuple[tuple[str, str, str, str], ...]
+    doc_fields: tuple[FieldRow, ...]
+    doc_examples: tuple[Example, ...]
     list_description: str
     create_description: str
     read_description: str
@@ -354,6 +358,17 @@ def resource_code(resource: Resource, prefix: str) -> ResourceCode:
             )
         ),
         unserved=unserved,
+        doc_operations=tuple(
+            (
+                operation,
+                methods[operation][0],
+                openapi_collection if methods[operation][1] == "collection" else openapi_item,
+                DOC_SUCCESS[operation],
+            )
+            for operation in resource.operations
+        ),
+        doc_fields=field_rows(resource),
+        doc_examples=examples(resource, prefix),
         server_managed=", ".join(
             f"`{name}`"
             for name in (
@@ -393,6 +408,16 @@ def resource_code(resource: Resource, prefix: str) -> ResourceCode:
         ),
         delete_description=_with_resource_text(resource, f"Deletes one {name} of the owner."),
     )
+
+
+DOC_SUCCESS = {
+    "list": "200 page",
+    "create": "201 row, `Location` header",
+    "read": "200 row",
+    "replace": "200 row; omitted fields take their default (or null)",
+    "update": "200 row; only the fields sent change",
+    "delete": "204, empty body",
+}
 
 
 def _with_resource_text(resource: Resource, text: str) -> str:
@@ -446,6 +471,7 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
         PurePosixPath("tests/__init__.py"): env.get_template("tests_init.py.jinja").render(
             everything
         ),
+        PurePosixPath("API.md"): env.get_template("api.md.jinja").render(everything),
     }
     for code in codes:
         context = {

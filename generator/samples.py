@@ -160,8 +160,10 @@ def _text_samples(field: Field) -> _Found:
 def _text_candidates(field: Field, low: int, high: int | None) -> list[str]:
     found: list[str] = []
     if field.pattern is None:
-        for letter in "abc":
-            plain = letter + "x" * max(low - 1, 0)
+        for word in ("alpha", "bravo", "charlie"):
+            plain = word if low <= len(word) else word + "x" * (low - len(word))
+            if high is not None and len(plain) > high:
+                plain = word[0] + "x" * max(low - 1, 0)
             if high is None or len(plain) <= high:
                 found.append(plain)
     else:

@@ -63,6 +63,7 @@ def test_example_generates_migrates_and_passes_its_contract_tests(
         "-m",
         "pytest",
         "generated/tests",
+        "tests/test_api_docs.py",
         "-q",
         "-p",
         "no:cacheprovider",

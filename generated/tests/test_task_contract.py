@@ -20,19 +20,19 @@ COLLECTION = "/api/{owner}/tasks"
 SERVER_MANAGED = ("id", "user_id", "created_at", "updated_at")
 MISSING_ID = 9223372036854775807
 ROWS: list[dict[str, Any]] = [
-    {"title": "a", "description": "a", "completed": False},
-    {"title": "b", "description": "b", "completed": True},
-    {"title": "c", "description": "c", "completed": False},
+    {"title": "alpha", "description": "alpha", "completed": False},
+    {"title": "bravo", "description": "bravo", "completed": True},
+    {"title": "charlie", "description": "charlie", "completed": False},
 ]
 """Valid create bodies, distinct in every unique and sortable field."""
 EXPECTED_ROWS: list[dict[str, Any]] = [
-    {"title": "a", "description": "a", "completed": False},
-    {"title": "b", "description": "b", "completed": True},
-    {"title": "c", "description": "c", "completed": False},
+    {"title": "alpha", "description": "alpha", "completed": False},
+    {"title": "bravo", "description": "bravo", "completed": True},
+    {"title": "charlie", "description": "charlie", "completed": False},
 ]
 """What the API answers with for each of ROWS."""
-MINIMAL_BODY: dict[str, Any] = {"title": "a"}
-MINIMAL_EXPECTED: dict[str, Any] = {"title": "a", "description": None, "completed": False}
+MINIMAL_BODY: dict[str, Any] = {"title": "alpha"}
+MINIMAL_EXPECTED: dict[str, Any] = {"title": "alpha", "description": None, "completed": False}
 
 
 def collection(owner: str) -> str:
@@ -123,7 +123,7 @@ async def test_server_managed_and_unknown_keys_are_refused(
     [
         ("title", "exactly max_length (200) characters", "m" * 200, "m" * 200),
         ("title", "exactly min_length (1) characters", "m", "m"),
-        ("title", "surrounding whitespace, which is stripped", "  a  ", "a"),
+        ("title", "surrounding whitespace, which is stripped", "  alpha  ", "alpha"),
         ("description", "exactly max_length (1000) characters", "m" * 1000, "m" * 1000),
     ],
 )
@@ -301,8 +301,8 @@ async def test_replace_of_a_missing_row_is_404(client: httpx.AsyncClient, owner:
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
-        ("title", "b", "b"),
-        ("description", "b", "b"),
+        ("title", "bravo", "bravo"),
+        ("description", "bravo", "bravo"),
         ("completed", True, True),
     ],
 )

@@ -22,7 +22,7 @@ MISSING_ID = 9223372036854775807
 ROWS: list[dict[str, Any]] = [
     {
         "name": "aa",
-        "notes": "a",
+        "notes": "alpha",
         "quantity": 0,
         "weight": 0.5,
         "active": False,
@@ -33,7 +33,7 @@ ROWS: list[dict[str, Any]] = [
     },
     {
         "name": "aaa",
-        "notes": "b",
+        "notes": "bravo",
         "quantity": 1,
         "weight": 1.5,
         "active": True,
@@ -44,7 +44,7 @@ ROWS: list[dict[str, Any]] = [
     },
     {
         "name": "aaaa",
-        "notes": "c",
+        "notes": "charlie",
         "quantity": 2,
         "weight": 2.5,
         "active": False,
@@ -58,7 +58,7 @@ ROWS: list[dict[str, Any]] = [
 EXPECTED_ROWS: list[dict[str, Any]] = [
     {
         "name": "aa",
-        "notes": "a",
+        "notes": "alpha",
         "quantity": 0,
         "weight": 0.5,
         "active": False,
@@ -69,7 +69,7 @@ EXPECTED_ROWS: list[dict[str, Any]] = [
     },
     {
         "name": "aaa",
-        "notes": "b",
+        "notes": "bravo",
         "quantity": 1,
         "weight": 1.5,
         "active": True,
@@ -80,7 +80,7 @@ EXPECTED_ROWS: list[dict[str, Any]] = [
     },
     {
         "name": "aaaa",
-        "notes": "c",
+        "notes": "charlie",
         "quantity": 2,
         "weight": 2.5,
         "active": False,
@@ -196,7 +196,7 @@ async def test_server_managed_and_unknown_keys_are_refused(
         ("name", "surrounding whitespace, which is stripped", "  aa  ", "aa"),
         ("notes", "exactly max_length (5000) characters", "m" * 5000, "m" * 5000),
         ("notes", "exactly min_length (1) characters", "m", "m"),
-        ("notes", "surrounding whitespace, which is stripped", "  a  ", "a"),
+        ("notes", "surrounding whitespace, which is stripped", "  alpha  ", "alpha"),
         ("quantity", "the minimum", 0, 0),
         ("quantity", "the maximum", 1000000, 1000000),
         ("weight", "the minimum", 0.5, 0.5),
@@ -451,7 +451,7 @@ async def test_replace_of_a_missing_row_is_404(client: httpx.AsyncClient, owner:
     ("name", "value", "expected"),
     [
         ("name", "aaa", "aaa"),
-        ("notes", "b", "b"),
+        ("notes", "bravo", "bravo"),
         ("quantity", 1, 1),
         ("weight", 1.5, 1.5),
         ("active", True, True),

@@ -20,15 +20,15 @@ COLLECTION = "/api/{owner}/notes"
 SERVER_MANAGED = ("id", "owner_id", "created_at", "updated_at")
 MISSING_ID = 9223372036854775807
 ROWS: list[dict[str, Any]] = [
-    {"title": "", "kind": '"""', "body": "a"},
-    {"title": '"""', "kind": "#", "body": "b"},
-    {"title": '""""""', "kind": "'''", "body": "c"},
+    {"title": "", "kind": '"""', "body": "alpha"},
+    {"title": '"""', "kind": "#", "body": "bravo"},
+    {"title": '""""""', "kind": "'''", "body": "charlie"},
 ]
 """Valid create bodies, distinct in every unique and sortable field."""
 EXPECTED_ROWS: list[dict[str, Any]] = [
-    {"title": "", "kind": '"""', "body": "a"},
-    {"title": '"""', "kind": "#", "body": "b"},
-    {"title": '""""""', "kind": "'''", "body": "c"},
+    {"title": "", "kind": '"""', "body": "alpha"},
+    {"title": '"""', "kind": "#", "body": "bravo"},
+    {"title": '""""""', "kind": "'''", "body": "charlie"},
 ]
 """What the API answers with for each of ROWS."""
 MINIMAL_BODY: dict[str, Any] = {}
@@ -291,7 +291,7 @@ async def test_replace_of_a_missing_row_is_404(client: httpx.AsyncClient, owner:
     [
         ("title", '"""', '"""'),
         ("kind", "#", "#"),
-        ("body", "b", "b"),
+        ("body", "bravo", "bravo"),
     ],
 )
 async def test_update_changes_only_the_fields_sent(

@@ -20,19 +20,19 @@ COLLECTION = "/api/{owner}/categories"
 SERVER_MANAGED = ("id", "user_id", "created_at", "updated_at")
 MISSING_ID = 9223372036854775807
 ROWS: list[dict[str, Any]] = [
-    {"name": "a"},
-    {"name": "b"},
-    {"name": "c"},
+    {"name": "alpha"},
+    {"name": "bravo"},
+    {"name": "charlie"},
 ]
 """Valid create bodies, distinct in every unique and sortable field."""
 EXPECTED_ROWS: list[dict[str, Any]] = [
-    {"name": "a"},
-    {"name": "b"},
-    {"name": "c"},
+    {"name": "alpha"},
+    {"name": "bravo"},
+    {"name": "charlie"},
 ]
 """What the API answers with for each of ROWS."""
-MINIMAL_BODY: dict[str, Any] = {"name": "a"}
-MINIMAL_EXPECTED: dict[str, Any] = {"name": "a"}
+MINIMAL_BODY: dict[str, Any] = {"name": "alpha"}
+MINIMAL_EXPECTED: dict[str, Any] = {"name": "alpha"}
 
 
 def collection(owner: str) -> str:
@@ -285,7 +285,7 @@ async def test_replace_of_a_missing_row_is_404(client: httpx.AsyncClient, owner:
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
-        ("name", "b", "b"),
+        ("name", "bravo", "bravo"),
     ],
 )
 async def test_update_changes_only_the_fields_sent(

@@ -20,19 +20,19 @@ COLLECTION = "/api/{owner}/shopping_items"
 SERVER_MANAGED = ("id", "user_id", "created_at", "updated_at")
 MISSING_ID = 9223372036854775807
 ROWS: list[dict[str, Any]] = [
-    {"label": "a", "quantity": 1},
-    {"label": "b", "quantity": 2},
-    {"label": "c", "quantity": 3},
+    {"label": "alpha", "quantity": 1},
+    {"label": "bravo", "quantity": 2},
+    {"label": "charlie", "quantity": 3},
 ]
 """Valid create bodies, distinct in every unique and sortable field."""
 EXPECTED_ROWS: list[dict[str, Any]] = [
-    {"label": "a", "quantity": 1},
-    {"label": "b", "quantity": 2},
-    {"label": "c", "quantity": 3},
+    {"label": "alpha", "quantity": 1},
+    {"label": "bravo", "quantity": 2},
+    {"label": "charlie", "quantity": 3},
 ]
 """What the API answers with for each of ROWS."""
-MINIMAL_BODY: dict[str, Any] = {"label": "a"}
-MINIMAL_EXPECTED: dict[str, Any] = {"label": "a", "quantity": 1}
+MINIMAL_BODY: dict[str, Any] = {"label": "alpha"}
+MINIMAL_EXPECTED: dict[str, Any] = {"label": "alpha", "quantity": 1}
 
 
 def collection(owner: str) -> str:
@@ -283,7 +283,7 @@ async def test_filters_return_only_matching_rows(
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
-        ("label", "b", "b"),
+        ("label", "bravo", "bravo"),
         ("quantity", 2, 2),
     ],
 )

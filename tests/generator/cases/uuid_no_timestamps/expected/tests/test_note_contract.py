@@ -19,19 +19,19 @@ COLLECTION = "/api/owners/{owner}/notes"
 SERVER_MANAGED = ("id", "owner")
 MISSING_ID = "00000000-0000-4000-8000-0000000dead0"
 ROWS: list[dict[str, Any]] = [
-    {"body": "a"},
-    {"body": "b"},
-    {"body": "c"},
+    {"body": "alpha"},
+    {"body": "bravo"},
+    {"body": "charlie"},
 ]
 """Valid create bodies, distinct in every unique and sortable field."""
 EXPECTED_ROWS: list[dict[str, Any]] = [
-    {"body": "a"},
-    {"body": "b"},
-    {"body": "c"},
+    {"body": "alpha"},
+    {"body": "bravo"},
+    {"body": "charlie"},
 ]
 """What the API answers with for each of ROWS."""
-MINIMAL_BODY: dict[str, Any] = {"body": "a"}
-MINIMAL_EXPECTED: dict[str, Any] = {"body": "a"}
+MINIMAL_BODY: dict[str, Any] = {"body": "alpha"}
+MINIMAL_EXPECTED: dict[str, Any] = {"body": "alpha"}
 
 
 def collection(owner: str) -> str:

@@ -1,0 +1,188 @@
+"""What `generated/API.md` shows for each resource: field tables and an example session.
+
+The examples are built from the same spec-derived values as the contract tests, so every
+documented request is valid, and a test replays them against the running app.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from generator.model import Field, Resource
+from generator.samples import normalised, samples
+
+EXAMPLE_OWNER = "alice"
+EXAMPLE_TIME = "2026-01-01T00:00:00Z"
+EXAMPLE_UUID = "3f2a9c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b"
+STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content", 404: "Not Found"}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One request and its documented response, as an HTTP exchange."""
+
+    title: str
+    method: str
+    path: str
+    body: str | None
+    status: int
+    status_text: str
+    headers: tuple[tuple[str, str], ...]
+    response: str | None
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One line of a resource's field table."""
+
+    name: str
+    type: str
+    constraints: str
+    default: str
+    required: str
+    nullable: str
+    list_use: str
+    description: str
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _constraints(field: Field) -> str:
+    parts = []
+    for key in ("min_length", "max_length", "pattern", "minimum", "maximum"):
+        value = getattr(field, key)
+        if value is not None:
+            parts.append(f"{key} {value!r}" if key == "pattern" else f"{key} {value}")
+    if field.strip:
+        parts.append("stripped")
+    if field.values:
+        parts.append("one of " + ", ".join(f"`{value}`" for value in field.values))
+    if field.unique:
+        parts.append("unique per owner")
+    if field.index:
+        parts.append("indexed")
+    return "; ".join(parts) or "-"
+
+
+def field_rows(resource: Resource) -> tuple[FieldRow, ...]:
+    rows = []
+    for field in resource.fields:
+        uses = []
+        if field.filterable:
+            uses.append(f"`?{field.name}=`" + (" `__gte` `__lte`" if field.ordered else ""))
+        if field.sortable:
+            uses.append(f"`sort={field.name}`")
+        default = json.dumps(normalised(field, _json_default(field))) if field.has_default else "-"
+        rows.append(
+            FieldRow(
+                name=field.name,
+                type=field.type,
+                constraints=_constraints(field).replace("|", "\\|"),
+                default=default.replace("|", "\\|"),
+                required="yes" if field.required else "no",
+                nullable="yes" if field.nullable else "no",
+                list_use=", ".join(uses) or "-",
+                description=(field.description or "").replace("|", "\\|").replace("\n", " "),
+            )
+        )
+    return tuple(rows)
+
+
+def _json_default(field: Field) -> Any:
+    from generator.samples import to_json
+
+    return to_json(field, field.default)
+
+
+def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
+    """The example session: create, read, list, update, replace, delete, then a 404."""
+    collection = prefix + resource.path.replace(f"{{{resource.owner.path_param}}}", EXAMPLE_OWNER)
+    row_id: Any = 1 if resource.id_type == "integer" else EXAMPLE_UUID
+    item = f"{collection}/{row_id}"
+    found = {field.name: samples(field) for field in resource.fields}
+    first = {f.name: found[f.name].ordered[0] for f in resource.fields if found[f.name].ordered}
+    second = {
+        f.name: found[f.name].ordered[-1] for f in resource.fields if found[f.name].ordered
+    }
+    if any(field.required and field.name not in first for field in resource.fields):
+        return ()
+
+    def shown(values: dict[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {"id": row_id, resource.owner.field: EXAMPLE_OWNER}
+        for field in resource.fields:
+            if field.name in values and values[field.name] is not None:
+                row[field.name] = normalised(field, values[field.name])
+            elif field.has_default:
+                row[field.name] = normalised(field, _json_default(field))
+            else:
+                row[field.name] = None
+        if resource.timestamps:
+            row["created_at"] = EXAMPLE_TIME
+            row["updated_at"] = EXAMPLE_TIME
+        return row
+
+    def exchange(
+        title: str,
+        method: str,
+        path: str,
+        body: Any,
+        status: int,
+        response: Any,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> Example:
+        return Example(
+            title=title,
+            method=method,
+            path=path,
+            body=None if body is None else _json(body),
+            status=status,
+            status_text=STATUS_TEXT[status],
+            headers=headers,
+            response=None if response is None else _json(response),
+        )
+
+    session: list[Example] = []
+    current = shown(first)
+    if resource.serves("create"):
+        session.append(
+            exchange(
+                "Create", "POST", collection, first, 201, current, (("Location", item),)
+            )
+        )
+    else:
+        if resource.serves("list"):
+            page = {"data": [], "total_count": 0, "has_more": False, "offset": 0, "limit": 10}
+            session.append(exchange("List", "GET", f"{collection}?limit=10", None, 200, page))
+        return tuple(session)
+    if resource.serves("read"):
+        session.append(exchange("Read", "GET", item, None, 200, current))
+    if resource.serves("list"):
+        page = {"data": [current], "total_count": 1, "has_more": False, "offset": 0, "limit": 10}
+        session.append(exchange("List", "GET", f"{collection}?limit=10", None, 200, page))
+    changed = next(
+        (f for f in resource.fields if f.name in second and second[f.name] != first.get(f.name)),
+        None,
+    )
+    if resource.serves("update") and changed is not None:
+        patch = {changed.name: second[changed.name]}
+        current = {**current, changed.name: normalised(changed, second[changed.name])}
+        session.append(exchange("Update (PATCH)", "PATCH", item, patch, 200, current))
+    if resource.serves("replace"):
+        current = {**shown(second)}
+        session.append(exchange("Replace (PUT)", "PUT", item, second, 200, current))
+    if resource.serves("delete"):
+        session.append(exchange("Delete", "DELETE", item, None, 204, None))
+        if resource.serves("read"):
+            missing = {
+                "error": {
+                    "code": "not_found",
+                    "message": f"{resource.name} {row_id} not found",
+                    "details": [],
+                }
+            }
+            session.append(exchange("Read after delete", "GET", item, None, 404, missing))
+    return tuple(session)
