@@ -41,6 +41,8 @@ class ContractData:
     bad_owners: tuple[tuple[str, str], ...]
     """Owner path values the owner's max_length or pattern refuse, with why."""
     server_managed: tuple[str, ...]
+    non_finite: tuple[str, ...]
+    """Number fields, which must refuse NaN and the infinities."""
 
 
 def _row_count(fields: tuple[Field, ...], found: dict[str, FieldSamples]) -> int:
@@ -181,6 +183,7 @@ def contract_data(resource: Resource) -> ContractData | None:
         missing_id=missing_id,
         bad_ids=bad_ids,
         server_managed=managed,
+        non_finite=tuple(field.name for field in fields if field.type == "number"),
     )
 
 

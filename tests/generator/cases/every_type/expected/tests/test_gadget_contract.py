@@ -8,6 +8,7 @@ They use the fixtures `client` (an httpx.AsyncClient on the app), `owner` and `o
 
 import asyncio
 import datetime
+import json
 import re
 from typing import Any
 
@@ -265,6 +266,19 @@ async def test_values_that_break_a_constraint_are_refused(
     assert (await list_rows(client, owner))["total_count"] == 0
 
 
+@pytest.mark.parametrize("name", ["weight"])
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+async def test_non_finite_numbers_are_refused(
+    client: httpx.AsyncClient, owner: str, name: str, token: str
+) -> None:
+    body = json.dumps({key: value for key, value in ROWS[0].items() if key != name})
+    raw = body[:-1] + (", " if len(body) > 2 else "") + f'"{name}": {token}}}'
+    response = await client.post(
+        collection(owner), content=raw, headers={"content-type": "application/json"}
+    )
+    assert_error(response, 422, "validation_error")
+
+
 async def test_read_returns_the_created_row(client: httpx.AsyncClient, owner: str) -> None:
     created = await create(client, owner, ROWS[0])
     response = await client.get(item(owner, created["id"]))
@@ -374,9 +388,16 @@ async def test_sort_orders_rows_and_breaks_ties_by_id(
     await asyncio.sleep(0.002)
     if ties:
         created += [await create(client, owner, ROWS[0]) for _ in range(2)]
-    page = await list_rows(client, owner, {"sort": f"{'-' if descending else ''}{key}"})
+    sort = f"{'-' if descending else ''}{key}"
+    page = await list_rows(client, owner, {"sort": sort})
     expected = sorted(created, key=lambda row: (order_key(row[key]), row["id"]), reverse=descending)
     assert [row["id"] for row in page["data"]] == [row["id"] for row in expected]
+    paged = []
+    for offset in range(len(created)):
+        paged += (await list_rows(client, owner, {"sort": sort, "limit": 1, "offset": offset}))[
+            "data"
+        ]
+    assert paged == page["data"]
 
 
 async def test_the_default_sort_is_the_specs(client: httpx.AsyncClient, owner: str) -> None:

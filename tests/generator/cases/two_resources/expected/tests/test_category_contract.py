@@ -239,9 +239,16 @@ async def test_sort_orders_rows_and_breaks_ties_by_id(
     await asyncio.sleep(0.002)
     if ties:
         created += [await create(client, owner, ROWS[0]) for _ in range(2)]
-    page = await list_rows(client, owner, {"sort": f"{'-' if descending else ''}{key}"})
+    sort = f"{'-' if descending else ''}{key}"
+    page = await list_rows(client, owner, {"sort": sort})
     expected = sorted(created, key=lambda row: (order_key(row[key]), row["id"]), reverse=descending)
     assert [row["id"] for row in page["data"]] == [row["id"] for row in expected]
+    paged = []
+    for offset in range(len(created)):
+        paged += (await list_rows(client, owner, {"sort": sort, "limit": 1, "offset": offset}))[
+            "data"
+        ]
+    assert paged == page["data"]
 
 
 async def test_the_default_sort_is_the_specs(client: httpx.AsyncClient, owner: str) -> None:
