@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from app.db import Database
 
-router = APIRouter(tags=["health"])
+# Probes are for orchestrators, not API clients: kept out of the OpenAPI document.
+router = APIRouter(tags=["health"], include_in_schema=False)
 
 
 @router.get("/healthz", summary="The process is up")

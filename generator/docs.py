@@ -105,9 +105,7 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
     item = f"{collection}/{row_id}"
     found = {field.name: samples(field) for field in resource.fields}
     first = {f.name: found[f.name].ordered[0] for f in resource.fields if found[f.name].ordered}
-    second = {
-        f.name: found[f.name].ordered[-1] for f in resource.fields if found[f.name].ordered
-    }
+    second = {f.name: found[f.name].ordered[-1] for f in resource.fields if found[f.name].ordered}
     if any(field.required and field.name not in first for field in resource.fields):
         return ()
 
@@ -149,9 +147,7 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
     current = shown(first)
     if resource.serves("create"):
         session.append(
-            exchange(
-                "Create", "POST", collection, first, 201, current, (("Location", item),)
-            )
+            exchange("Create", "POST", collection, first, 201, current, (("Location", item),))
         )
     else:
         if resource.serves("list"):

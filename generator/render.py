@@ -65,6 +65,8 @@ class FilterCode:
     type: str
     description: str
     condition: str
+    bind: str
+    bound_condition: str
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,8 @@ def _filters(resource: Resource) -> tuple[FilterCode, ...]:
                 type=value_type,
                 description=f"Only rows whose {field.name} equals this.",
                 condition=f"{column} == filter_{field.name}",
+                bind=f"{field.name}__eq",
+                bound_condition=f"{column} == bindparam({field.name + '__eq'!r})",
             )
         )
         if field.ordered:
@@ -266,6 +270,10 @@ def _filters(resource: Resource) -> tuple[FilterCode, ...]:
                         type=value_type,
                         description=f"Only rows whose {field.name} is {words} this.",
                         condition=f"{column} {operator} filter_{field.name}__{suffix}",
+                        bind=f"{field.name}__{suffix}",
+                        bound_condition=(
+                            f"{column} {operator} bindparam({field.name + '__' + suffix!r})"
+                        ),
                     )
                 )
     return tuple(filters)

@@ -86,7 +86,7 @@ def _matches(documented: Any, actual: Any, owner: str, ids: dict[str, str]) -> b
     if documented == EXAMPLE_OWNER:
         return bool(actual == owner)
     if isinstance(documented, str):
-        return _substitute(documented, owner, ids) == actual
+        return bool(_substitute(documented, owner, ids) == actual)
     return bool(documented == actual)
 
 

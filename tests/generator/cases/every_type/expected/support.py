@@ -9,8 +9,8 @@ hand-written: the app plugs a connection dependency in, and maps the exceptions 
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import HTTPException, Response, status
 from pydantic import AfterValidator, AwareDatetime, BaseModel
@@ -24,6 +24,27 @@ INT64_MAX = 2**63 - 1
 
 ConnectionDependency = Callable[[], AsyncIterator[AsyncConnection]]
 """What `build_router` takes: a FastAPI dependency that yields a database connection."""
+
+
+StatementT = TypeVar("StatementT")
+
+
+class StatementCache:
+    """Statements built once per shape, then executed with bind parameters.
+
+    Building a statement (FastCRUD's `select`, SQLAlchemy's constructs) costs more than
+    running it; a list has one shape per sort key and set of filters, the other routes one
+    each, so every request after the first reuses a finished statement.
+    """
+
+    def __init__(self) -> None:
+        self._built: dict[Hashable, Any] = {}
+
+    async def get(self, key: Hashable, build: Callable[[], Awaitable[StatementT]]) -> StatementT:
+        found = self._built.get(key)
+        if found is None:
+            found = self._built[key] = await build()
+        return found
 
 
 def utcnow() -> datetime.datetime:

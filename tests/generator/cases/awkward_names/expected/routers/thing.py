@@ -13,8 +13,19 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastcrud import FastCRUD
 from pydantic import Field
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
 
 from generated.models.thing import Thing
 from generated.schemas.thing import ThingCreate, ThingPage, ThingRead, ThingReplace, ThingUpdate
@@ -23,6 +34,7 @@ from generated.support import (
     INT64_MAX,
     INT64_MIN,
     ConnectionDependency,
+    StatementCache,
     StorableText,
     json_response,
     not_found,
@@ -82,15 +94,66 @@ ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
 
 
-def owner_is(owner: str) -> ColumnElement[bool]:
+def owner_is(owner: object) -> ColumnElement[bool]:
     """The owner condition that every statement of Thing carries."""
     return Thing.user_id == owner
+
+
+# Bind parameter names hold "__", which no column name can, so they never clash with a SET.
+OWNER: BindParameter[str] = bindparam("owner__")
+ROW_ID: BindParameter[int] = bindparam("id__")
+FILTERS: dict[str, ColumnElement[bool]] = {
+    "size__eq": Thing.size == bindparam("size__eq"),
+    "size__gte": Thing.size >= bindparam("size__gte"),
+    "size__lte": Thing.size <= bindparam("size__lte"),
+    "size_gte__eq": Thing.size_gte == bindparam("size_gte__eq"),
+    "size_gte__gte": Thing.size_gte >= bindparam("size_gte__gte"),
+    "size_gte__lte": Thing.size_gte <= bindparam("size_gte__lte"),
+    "uuid__eq": Thing.uuid == bindparam("uuid__eq"),
+    "type__eq": Thing.type == bindparam("type__eq"),
+}
+"""Each list filter as an owner-independent condition on its bind parameter."""
+
+
+async def list_query(sort: str, filters: tuple[str, ...]) -> Select[Any]:
+    """One page of rows and the total for the same filters, in a single round trip."""
+    query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
+    return (
+        query.add_columns(func.count().over().label("_total_count"))
+        .order_by(*ORDER_BY[sort])
+        .offset(bindparam("offset__"))
+        .limit(bindparam("limit__"))
+    )
+
+
+async def count_query(filters: tuple[str, ...]) -> Select[Any]:
+    """The total alone, for a page past the end (where the window count has no row)."""
+    where = [owner_is(OWNER), *(FILTERS[name] for name in filters)]
+    return select(func.count()).select_from(Thing).where(*where)
+
+
+async def read_query() -> Select[Any]:
+    return await crud.select(where=[Thing.id == ROW_ID, owner_is(OWNER)])
+
+
+async def insert_statement() -> ReturningInsert[Any]:
+    return insert(Thing).returning(*COLUMNS)
+
+
+async def update_statement() -> ReturningUpdate[Any]:
+    """SET comes from the parameters given; WHERE is the id and the owner."""
+    return update(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+
+
+async def delete_statement() -> ReturningDelete[Any]:
+    return delete(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(Thing.id)
 
 
 def build_router(get_connection: ConnectionDependency) -> APIRouter:
     """The Thing routes, using connections from `get_connection`."""
     router = APIRouter(tags=[RESOURCE_NAME])
     Connection = Annotated[AsyncConnection, Depends(get_connection)]
+    statements = StatementCache()
 
     @router.get(
         COLLECTION_PATH,
@@ -143,36 +206,31 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
             Query(alias="type", description="Only rows whose type equals this."),
         ] = None,
     ) -> Response:
-        where = [owner_is(owner)]
+        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
         if filter_size is not None:
-            where.append(Thing.size == filter_size)
+            params["size__eq"] = filter_size
         if filter_size__gte is not None:
-            where.append(Thing.size >= filter_size__gte)
+            params["size__gte"] = filter_size__gte
         if filter_size__lte is not None:
-            where.append(Thing.size <= filter_size__lte)
+            params["size__lte"] = filter_size__lte
         if filter_size_gte is not None:
-            where.append(Thing.size_gte == filter_size_gte)
+            params["size_gte__eq"] = filter_size_gte
         if filter_size_gte__gte is not None:
-            where.append(Thing.size_gte >= filter_size_gte__gte)
+            params["size_gte__gte"] = filter_size_gte__gte
         if filter_size_gte__lte is not None:
-            where.append(Thing.size_gte <= filter_size_gte__lte)
+            params["size_gte__lte"] = filter_size_gte__lte
         if filter_uuid is not None:
-            where.append(Thing.uuid == filter_uuid)
+            params["uuid__eq"] = filter_uuid
         if filter_type is not None:
-            where.append(Thing.type == filter_type)
-        query = await crud.select(where=where)
-        query = (
-            query.add_columns(func.count().over().label("_total_count"))
-            .order_by(*ORDER_BY[sort])
-            .offset(offset)
-            .limit(limit)
-        )
-        rows = [dict(row._mapping) for row in await conn.execute(query)]
+            params["type__eq"] = filter_type
+        filters = tuple(name for name in FILTERS if name in params)
+        query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
+        rows = [dict(row._mapping) for row in await conn.execute(query, params)]
         if rows:
             total_count = rows[0]["_total_count"]
         elif offset:
-            count = select(func.count()).select_from(Thing).where(*where)
-            total_count = (await conn.execute(count)).scalar_one()
+            count = await statements.get(("count", filters), lambda: count_query(filters))
+            total_count = (await conn.execute(count, params)).scalar_one()
         else:
             total_count = 0
         for row in rows:
@@ -205,17 +263,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         body: ThingCreate,
     ) -> Response:
         now = utcnow()
-        statement = (
-            insert(Thing)
-            .values(
-                **body.model_dump(),
-                user_id=owner,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).one()
+        values = body.model_dump()
+        values["user_id"] = owner
+        values["created_at"] = values["updated_at"] = now
+        statement = await statements.get("insert", insert_statement)
+        row = (await conn.execute(statement, values)).one()
         await conn.commit()
         created = ThingRead.model_construct(**row._mapping)
         location = f"{request.url.path.rstrip('/')}/{created.id}"
@@ -234,8 +286,8 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
     async def read_thing(
         conn: Connection, owner: ThingOwnerParam, row_id: ThingIdParam
     ) -> Response:
-        query = await crud.select(where=[Thing.id == row_id, owner_is(owner)])
-        row = (await conn.execute(query)).first()
+        query = await statements.get("read", read_query)
+        row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(ThingRead.model_construct(**row._mapping))
@@ -254,13 +306,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         row_id: ThingIdParam,
         body: ThingReplace,
     ) -> Response:
-        statement = (
-            update(Thing)
-            .where(Thing.id == row_id, owner_is(owner))
-            .values(**body.model_dump(), updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).first()
+        values = body.model_dump()
+        values["updated_at"] = utcnow()
+        statement = await statements.get("update", update_statement)
+        row = (await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
@@ -281,13 +330,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         body: ThingUpdate,
     ) -> Response:
         changes = body.model_dump(exclude_unset=True)
-        statement = (
-            update(Thing)
-            .where(Thing.id == row_id, owner_is(owner))
-            .values(**changes, updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).first()
+        keys = {"id__": row_id, "owner__": owner}
+        changes["updated_at"] = utcnow()
+        statement = await statements.get("update", update_statement)
+        row = (await conn.execute(statement, {**changes, **keys})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
@@ -304,8 +350,8 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
     async def delete_thing(
         conn: Connection, owner: ThingOwnerParam, row_id: ThingIdParam
     ) -> Response:
-        statement = delete(Thing).where(Thing.id == row_id, owner_is(owner)).returning(Thing.id)
-        if (await conn.execute(statement)).first() is None:
+        statement = await statements.get("delete", delete_statement)
+        if (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first() is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
         return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -14,8 +14,19 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastcrud import FastCRUD
 from pydantic import Field
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
 
 from generated.models.gadget import Gadget
 from generated.schemas.gadget import (
@@ -30,6 +41,7 @@ from generated.support import (
     INT64_MAX,
     INT64_MIN,
     ConnectionDependency,
+    StatementCache,
     StorableText,
     UTCDatetime,
     json_response,
@@ -106,15 +118,74 @@ ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
 
 
-def owner_is(owner: str) -> ColumnElement[bool]:
+def owner_is(owner: object) -> ColumnElement[bool]:
     """The owner condition that every statement of Gadget carries."""
     return Gadget.user_id == owner
+
+
+# Bind parameter names hold "__", which no column name can, so they never clash with a SET.
+OWNER: BindParameter[str] = bindparam("owner__")
+ROW_ID: BindParameter[int] = bindparam("id__")
+FILTERS: dict[str, ColumnElement[bool]] = {
+    "name__eq": Gadget.name == bindparam("name__eq"),
+    "quantity__eq": Gadget.quantity == bindparam("quantity__eq"),
+    "quantity__gte": Gadget.quantity >= bindparam("quantity__gte"),
+    "quantity__lte": Gadget.quantity <= bindparam("quantity__lte"),
+    "weight__eq": Gadget.weight == bindparam("weight__eq"),
+    "weight__gte": Gadget.weight >= bindparam("weight__gte"),
+    "weight__lte": Gadget.weight <= bindparam("weight__lte"),
+    "active__eq": Gadget.active == bindparam("active__eq"),
+    "released_on__eq": Gadget.released_on == bindparam("released_on__eq"),
+    "released_on__gte": Gadget.released_on >= bindparam("released_on__gte"),
+    "released_on__lte": Gadget.released_on <= bindparam("released_on__lte"),
+    "checked_at__eq": Gadget.checked_at == bindparam("checked_at__eq"),
+    "checked_at__gte": Gadget.checked_at >= bindparam("checked_at__gte"),
+    "checked_at__lte": Gadget.checked_at <= bindparam("checked_at__lte"),
+    "serial__eq": Gadget.serial == bindparam("serial__eq"),
+    "color__eq": Gadget.color == bindparam("color__eq"),
+}
+"""Each list filter as an owner-independent condition on its bind parameter."""
+
+
+async def list_query(sort: str, filters: tuple[str, ...]) -> Select[Any]:
+    """One page of rows and the total for the same filters, in a single round trip."""
+    query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
+    return (
+        query.add_columns(func.count().over().label("_total_count"))
+        .order_by(*ORDER_BY[sort])
+        .offset(bindparam("offset__"))
+        .limit(bindparam("limit__"))
+    )
+
+
+async def count_query(filters: tuple[str, ...]) -> Select[Any]:
+    """The total alone, for a page past the end (where the window count has no row)."""
+    where = [owner_is(OWNER), *(FILTERS[name] for name in filters)]
+    return select(func.count()).select_from(Gadget).where(*where)
+
+
+async def read_query() -> Select[Any]:
+    return await crud.select(where=[Gadget.id == ROW_ID, owner_is(OWNER)])
+
+
+async def insert_statement() -> ReturningInsert[Any]:
+    return insert(Gadget).returning(*COLUMNS)
+
+
+async def update_statement() -> ReturningUpdate[Any]:
+    """SET comes from the parameters given; WHERE is the id and the owner."""
+    return update(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+
+
+async def delete_statement() -> ReturningDelete[Any]:
+    return delete(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(Gadget.id)
 
 
 def build_router(get_connection: ConnectionDependency) -> APIRouter:
     """The Gadget routes, using connections from `get_connection`."""
     router = APIRouter(tags=[RESOURCE_NAME])
     Connection = Annotated[AsyncConnection, Depends(get_connection)]
+    statements = StatementCache()
 
     @router.get(
         COLLECTION_PATH,
@@ -206,52 +277,47 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
             Query(alias="color", description="Only rows whose color equals this."),
         ] = None,
     ) -> Response:
-        where = [owner_is(owner)]
+        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
         if filter_name is not None:
-            where.append(Gadget.name == filter_name)
+            params["name__eq"] = filter_name
         if filter_quantity is not None:
-            where.append(Gadget.quantity == filter_quantity)
+            params["quantity__eq"] = filter_quantity
         if filter_quantity__gte is not None:
-            where.append(Gadget.quantity >= filter_quantity__gte)
+            params["quantity__gte"] = filter_quantity__gte
         if filter_quantity__lte is not None:
-            where.append(Gadget.quantity <= filter_quantity__lte)
+            params["quantity__lte"] = filter_quantity__lte
         if filter_weight is not None:
-            where.append(Gadget.weight == filter_weight)
+            params["weight__eq"] = filter_weight
         if filter_weight__gte is not None:
-            where.append(Gadget.weight >= filter_weight__gte)
+            params["weight__gte"] = filter_weight__gte
         if filter_weight__lte is not None:
-            where.append(Gadget.weight <= filter_weight__lte)
+            params["weight__lte"] = filter_weight__lte
         if filter_active is not None:
-            where.append(Gadget.active == filter_active)
+            params["active__eq"] = filter_active
         if filter_released_on is not None:
-            where.append(Gadget.released_on == filter_released_on)
+            params["released_on__eq"] = filter_released_on
         if filter_released_on__gte is not None:
-            where.append(Gadget.released_on >= filter_released_on__gte)
+            params["released_on__gte"] = filter_released_on__gte
         if filter_released_on__lte is not None:
-            where.append(Gadget.released_on <= filter_released_on__lte)
+            params["released_on__lte"] = filter_released_on__lte
         if filter_checked_at is not None:
-            where.append(Gadget.checked_at == filter_checked_at)
+            params["checked_at__eq"] = filter_checked_at
         if filter_checked_at__gte is not None:
-            where.append(Gadget.checked_at >= filter_checked_at__gte)
+            params["checked_at__gte"] = filter_checked_at__gte
         if filter_checked_at__lte is not None:
-            where.append(Gadget.checked_at <= filter_checked_at__lte)
+            params["checked_at__lte"] = filter_checked_at__lte
         if filter_serial is not None:
-            where.append(Gadget.serial == filter_serial)
+            params["serial__eq"] = filter_serial
         if filter_color is not None:
-            where.append(Gadget.color == filter_color)
-        query = await crud.select(where=where)
-        query = (
-            query.add_columns(func.count().over().label("_total_count"))
-            .order_by(*ORDER_BY[sort])
-            .offset(offset)
-            .limit(limit)
-        )
-        rows = [dict(row._mapping) for row in await conn.execute(query)]
+            params["color__eq"] = filter_color
+        filters = tuple(name for name in FILTERS if name in params)
+        query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
+        rows = [dict(row._mapping) for row in await conn.execute(query, params)]
         if rows:
             total_count = rows[0]["_total_count"]
         elif offset:
-            count = select(func.count()).select_from(Gadget).where(*where)
-            total_count = (await conn.execute(count)).scalar_one()
+            count = await statements.get(("count", filters), lambda: count_query(filters))
+            total_count = (await conn.execute(count, params)).scalar_one()
         else:
             total_count = 0
         for row in rows:
@@ -285,17 +351,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         body: GadgetCreate,
     ) -> Response:
         now = utcnow()
-        statement = (
-            insert(Gadget)
-            .values(
-                **body.model_dump(),
-                user_id=owner,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).one()
+        values = body.model_dump()
+        values["user_id"] = owner
+        values["created_at"] = values["updated_at"] = now
+        statement = await statements.get("insert", insert_statement)
+        row = (await conn.execute(statement, values)).one()
         await conn.commit()
         created = GadgetRead.model_construct(**row._mapping)
         location = f"{request.url.path.rstrip('/')}/{created.id}"
@@ -317,8 +377,8 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
     async def read_gadget(
         conn: Connection, owner: GadgetOwnerParam, row_id: GadgetIdParam
     ) -> Response:
-        query = await crud.select(where=[Gadget.id == row_id, owner_is(owner)])
-        row = (await conn.execute(query)).first()
+        query = await statements.get("read", read_query)
+        row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(GadgetRead.model_construct(**row._mapping))
@@ -340,13 +400,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         row_id: GadgetIdParam,
         body: GadgetReplace,
     ) -> Response:
-        statement = (
-            update(Gadget)
-            .where(Gadget.id == row_id, owner_is(owner))
-            .values(**body.model_dump(), updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).first()
+        values = body.model_dump()
+        values["updated_at"] = utcnow()
+        statement = await statements.get("update", update_statement)
+        row = (await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
@@ -370,13 +427,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         body: GadgetUpdate,
     ) -> Response:
         changes = body.model_dump(exclude_unset=True)
-        statement = (
-            update(Gadget)
-            .where(Gadget.id == row_id, owner_is(owner))
-            .values(**changes, updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).first()
+        keys = {"id__": row_id, "owner__": owner}
+        changes["updated_at"] = utcnow()
+        statement = await statements.get("update", update_statement)
+        row = (await conn.execute(statement, {**changes, **keys})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
@@ -395,8 +449,8 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
     async def delete_gadget(
         conn: Connection, owner: GadgetOwnerParam, row_id: GadgetIdParam
     ) -> Response:
-        statement = delete(Gadget).where(Gadget.id == row_id, owner_is(owner)).returning(Gadget.id)
-        if (await conn.execute(statement)).first() is None:
+        statement = await statements.get("delete", delete_statement)
+        if (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first() is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
         return Response(status_code=status.HTTP_204_NO_CONTENT)

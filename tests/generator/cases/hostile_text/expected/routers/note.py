@@ -11,8 +11,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastcrud import FastCRUD
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
 
 from generated.models.note import Note
 from generated.schemas.note import NoteCreate, NotePage, NoteRead, NoteReplace, NoteUpdate
@@ -20,6 +31,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionDependency,
+    StatementCache,
     StorableText,
     json_response,
     not_found,
@@ -64,15 +76,57 @@ ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
 
 
-def owner_is(owner: str) -> ColumnElement[bool]:
+def owner_is(owner: object) -> ColumnElement[bool]:
     """The owner condition that every statement of Note carries."""
     return Note.owner_id == owner
+
+
+# Bind parameter names hold "__", which no column name can, so they never clash with a SET.
+OWNER: BindParameter[str] = bindparam("owner__")
+ROW_ID: BindParameter[int] = bindparam("id__")
+FILTERS: dict[str, ColumnElement[bool]] = {}
+"""Each list filter as an owner-independent condition on its bind parameter."""
+
+
+async def list_query(sort: str, filters: tuple[str, ...]) -> Select[Any]:
+    """One page of rows and the total for the same filters, in a single round trip."""
+    query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
+    return (
+        query.add_columns(func.count().over().label("_total_count"))
+        .order_by(*ORDER_BY[sort])
+        .offset(bindparam("offset__"))
+        .limit(bindparam("limit__"))
+    )
+
+
+async def count_query(filters: tuple[str, ...]) -> Select[Any]:
+    """The total alone, for a page past the end (where the window count has no row)."""
+    where = [owner_is(OWNER), *(FILTERS[name] for name in filters)]
+    return select(func.count()).select_from(Note).where(*where)
+
+
+async def read_query() -> Select[Any]:
+    return await crud.select(where=[Note.id == ROW_ID, owner_is(OWNER)])
+
+
+async def insert_statement() -> ReturningInsert[Any]:
+    return insert(Note).returning(*COLUMNS)
+
+
+async def update_statement() -> ReturningUpdate[Any]:
+    """SET comes from the parameters given; WHERE is the id and the owner."""
+    return update(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+
+
+async def delete_statement() -> ReturningDelete[Any]:
+    return delete(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(Note.id)
 
 
 def build_router(get_connection: ConnectionDependency) -> APIRouter:
     """The Note routes, using connections from `get_connection`."""
     router = APIRouter(tags=[RESOURCE_NAME])
     Connection = Annotated[AsyncConnection, Depends(get_connection)]
+    statements = StatementCache()
 
     @router.get(
         COLLECTION_PATH,
@@ -99,20 +153,15 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
             NoteSort, Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
     ) -> Response:
-        where = [owner_is(owner)]
-        query = await crud.select(where=where)
-        query = (
-            query.add_columns(func.count().over().label("_total_count"))
-            .order_by(*ORDER_BY[sort])
-            .offset(offset)
-            .limit(limit)
-        )
-        rows = [dict(row._mapping) for row in await conn.execute(query)]
+        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
+        filters = tuple(name for name in FILTERS if name in params)
+        query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
+        rows = [dict(row._mapping) for row in await conn.execute(query, params)]
         if rows:
             total_count = rows[0]["_total_count"]
         elif offset:
-            count = select(func.count()).select_from(Note).where(*where)
-            total_count = (await conn.execute(count)).scalar_one()
+            count = await statements.get(("count", filters), lambda: count_query(filters))
+            total_count = (await conn.execute(count, params)).scalar_one()
         else:
             total_count = 0
         for row in rows:
@@ -149,17 +198,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         body: NoteCreate,
     ) -> Response:
         now = utcnow()
-        statement = (
-            insert(Note)
-            .values(
-                **body.model_dump(),
-                owner_id=owner,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).one()
+        values = body.model_dump()
+        values["owner_id"] = owner
+        values["created_at"] = values["updated_at"] = now
+        statement = await statements.get("insert", insert_statement)
+        row = (await conn.execute(statement, values)).one()
         await conn.commit()
         created = NoteRead.model_construct(**row._mapping)
         location = f"{request.url.path.rstrip('/')}/{created.id}"
@@ -183,8 +226,8 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def read_note(conn: Connection, owner: NoteOwnerParam, row_id: NoteIdParam) -> Response:
-        query = await crud.select(where=[Note.id == row_id, owner_is(owner)])
-        row = (await conn.execute(query)).first()
+        query = await statements.get("read", read_query)
+        row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(NoteRead.model_construct(**row._mapping))
@@ -210,13 +253,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         row_id: NoteIdParam,
         body: NoteReplace,
     ) -> Response:
-        statement = (
-            update(Note)
-            .where(Note.id == row_id, owner_is(owner))
-            .values(**body.model_dump(), updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).first()
+        values = body.model_dump()
+        values["updated_at"] = utcnow()
+        statement = await statements.get("update", update_statement)
+        row = (await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
@@ -243,13 +283,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         body: NoteUpdate,
     ) -> Response:
         changes = body.model_dump(exclude_unset=True)
-        statement = (
-            update(Note)
-            .where(Note.id == row_id, owner_is(owner))
-            .values(**changes, updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).first()
+        keys = {"id__": row_id, "owner__": owner}
+        changes["updated_at"] = utcnow()
+        statement = await statements.get("update", update_statement)
+        row = (await conn.execute(statement, {**changes, **keys})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
@@ -270,8 +307,8 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def delete_note(conn: Connection, owner: NoteOwnerParam, row_id: NoteIdParam) -> Response:
-        statement = delete(Note).where(Note.id == row_id, owner_is(owner)).returning(Note.id)
-        if (await conn.execute(statement)).first() is None:
+        statement = await statements.get("delete", delete_statement)
+        if (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first() is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
         return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -12,8 +12,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastcrud import FastCRUD
 from pydantic import Field
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
 
 from generated.models.shopping_item import ShoppingItem
 from generated.schemas.shopping_item import (
@@ -27,6 +38,7 @@ from generated.support import (
     INT64_MAX,
     INT64_MIN,
     ConnectionDependency,
+    StatementCache,
     StorableText,
     json_response,
     not_found,
@@ -75,15 +87,67 @@ ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
 
 
-def owner_is(owner: str) -> ColumnElement[bool]:
+def owner_is(owner: object) -> ColumnElement[bool]:
     """The owner condition that every statement of ShoppingItem carries."""
     return ShoppingItem.user_id == owner
+
+
+# Bind parameter names hold "__", which no column name can, so they never clash with a SET.
+OWNER: BindParameter[str] = bindparam("owner__")
+ROW_ID: BindParameter[int] = bindparam("id__")
+FILTERS: dict[str, ColumnElement[bool]] = {
+    "quantity__eq": ShoppingItem.quantity == bindparam("quantity__eq"),
+    "quantity__gte": ShoppingItem.quantity >= bindparam("quantity__gte"),
+    "quantity__lte": ShoppingItem.quantity <= bindparam("quantity__lte"),
+}
+"""Each list filter as an owner-independent condition on its bind parameter."""
+
+
+async def list_query(sort: str, filters: tuple[str, ...]) -> Select[Any]:
+    """One page of rows and the total for the same filters, in a single round trip."""
+    query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
+    return (
+        query.add_columns(func.count().over().label("_total_count"))
+        .order_by(*ORDER_BY[sort])
+        .offset(bindparam("offset__"))
+        .limit(bindparam("limit__"))
+    )
+
+
+async def count_query(filters: tuple[str, ...]) -> Select[Any]:
+    """The total alone, for a page past the end (where the window count has no row)."""
+    where = [owner_is(OWNER), *(FILTERS[name] for name in filters)]
+    return select(func.count()).select_from(ShoppingItem).where(*where)
+
+
+async def read_query() -> Select[Any]:
+    return await crud.select(where=[ShoppingItem.id == ROW_ID, owner_is(OWNER)])
+
+
+async def insert_statement() -> ReturningInsert[Any]:
+    return insert(ShoppingItem).returning(*COLUMNS)
+
+
+async def update_statement() -> ReturningUpdate[Any]:
+    """SET comes from the parameters given; WHERE is the id and the owner."""
+    return (
+        update(ShoppingItem).where(ShoppingItem.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+    )
+
+
+async def delete_statement() -> ReturningDelete[Any]:
+    return (
+        delete(ShoppingItem)
+        .where(ShoppingItem.id == ROW_ID, owner_is(OWNER))
+        .returning(ShoppingItem.id)
+    )
 
 
 def build_router(get_connection: ConnectionDependency) -> APIRouter:
     """The ShoppingItem routes, using connections from `get_connection`."""
     router = APIRouter(tags=[RESOURCE_NAME])
     Connection = Annotated[AsyncConnection, Depends(get_connection)]
+    statements = StatementCache()
 
     @router.get(
         COLLECTION_PATH,
@@ -117,26 +181,21 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
             Query(alias="quantity__lte", description="Only rows whose quantity is at most this."),
         ] = None,
     ) -> Response:
-        where = [owner_is(owner)]
+        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
         if filter_quantity is not None:
-            where.append(ShoppingItem.quantity == filter_quantity)
+            params["quantity__eq"] = filter_quantity
         if filter_quantity__gte is not None:
-            where.append(ShoppingItem.quantity >= filter_quantity__gte)
+            params["quantity__gte"] = filter_quantity__gte
         if filter_quantity__lte is not None:
-            where.append(ShoppingItem.quantity <= filter_quantity__lte)
-        query = await crud.select(where=where)
-        query = (
-            query.add_columns(func.count().over().label("_total_count"))
-            .order_by(*ORDER_BY[sort])
-            .offset(offset)
-            .limit(limit)
-        )
-        rows = [dict(row._mapping) for row in await conn.execute(query)]
+            params["quantity__lte"] = filter_quantity__lte
+        filters = tuple(name for name in FILTERS if name in params)
+        query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
+        rows = [dict(row._mapping) for row in await conn.execute(query, params)]
         if rows:
             total_count = rows[0]["_total_count"]
         elif offset:
-            count = select(func.count()).select_from(ShoppingItem).where(*where)
-            total_count = (await conn.execute(count)).scalar_one()
+            count = await statements.get(("count", filters), lambda: count_query(filters))
+            total_count = (await conn.execute(count, params)).scalar_one()
         else:
             total_count = 0
         for row in rows:
@@ -169,17 +228,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         body: ShoppingItemCreate,
     ) -> Response:
         now = utcnow()
-        statement = (
-            insert(ShoppingItem)
-            .values(
-                **body.model_dump(),
-                user_id=owner,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).one()
+        values = body.model_dump()
+        values["user_id"] = owner
+        values["created_at"] = values["updated_at"] = now
+        statement = await statements.get("insert", insert_statement)
+        row = (await conn.execute(statement, values)).one()
         await conn.commit()
         created = ShoppingItemRead.model_construct(**row._mapping)
         location = f"{request.url.path.rstrip('/')}/{created.id}"
@@ -200,8 +253,8 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
     async def read_shopping_item(
         conn: Connection, owner: ShoppingItemOwnerParam, row_id: ShoppingItemIdParam
     ) -> Response:
-        query = await crud.select(where=[ShoppingItem.id == row_id, owner_is(owner)])
-        row = (await conn.execute(query)).first()
+        query = await statements.get("read", read_query)
+        row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(ShoppingItemRead.model_construct(**row._mapping))
@@ -221,13 +274,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         body: ShoppingItemUpdate,
     ) -> Response:
         changes = body.model_dump(exclude_unset=True)
-        statement = (
-            update(ShoppingItem)
-            .where(ShoppingItem.id == row_id, owner_is(owner))
-            .values(**changes, updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).first()
+        keys = {"id__": row_id, "owner__": owner}
+        changes["updated_at"] = utcnow()
+        statement = await statements.get("update", update_statement)
+        row = (await conn.execute(statement, {**changes, **keys})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
@@ -244,12 +294,8 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
     async def delete_shopping_item(
         conn: Connection, owner: ShoppingItemOwnerParam, row_id: ShoppingItemIdParam
     ) -> Response:
-        statement = (
-            delete(ShoppingItem)
-            .where(ShoppingItem.id == row_id, owner_is(owner))
-            .returning(ShoppingItem.id)
-        )
-        if (await conn.execute(statement)).first() is None:
+        statement = await statements.get("delete", delete_statement)
+        if (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first() is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
         return Response(status_code=status.HTTP_204_NO_CONTENT)
