@@ -150,9 +150,31 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+# SQLSTATE classes and codes that mean "the database is not available right now":
+# 08 connection exceptions, 53 insufficient resources (53300: too many connections),
+# 57P01-57P03 shutdown or start-up, 57014 a statement cancelled by its timeout,
+# 40001/40P01 serialization failures and deadlocks (retryable).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P0", "57014", "40001", "40P01")
+
+
+def _sqlstate(error: sa_exc.DBAPIError) -> str:
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None)
+        if isinstance(state, str) and state:
+            return state
+    return ""
+
+
+def is_unavailable(error: sa_exc.DBAPIError) -> bool:
+    """Whether a database error is an outage or overload (503), not a bug (500)."""
+    if error.connection_invalidated:
+        return True
+    return _sqlstate(error).startswith(_UNAVAILABLE_SQLSTATES)
+
+
 async def _database_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, sa_exc.DBAPIError)
-    if error.connection_invalidated:
+    if is_unavailable(error):
         return await _unavailable(request, error)
     return await _internal_error(request, error)
 
