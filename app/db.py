@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -44,7 +45,25 @@ def make_engine(settings: Settings, *, autocommit: bool = True) -> AsyncEngine:
     engine = create_async_engine(target.url, **options)
     if target.is_sqlite:
         _tune_sqlite(engine)
+    else:
+        _drop_closed_connections(engine)
     return engine
+
+
+def _drop_closed_connections(engine: AsyncEngine) -> None:
+    """On checkout, replace a pooled connection the server has closed, without a round trip.
+
+    When PostgreSQL restarts or kills a backend, asyncpg sees the socket close and marks the
+    connection closed. Raising DisconnectionError here makes the pool discard it and hand out
+    a fresh one, so the app recovers after an outage with no failed request and no ping.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        is_closed = getattr(driver, "is_closed", None)
+        if callable(is_closed) and is_closed():
+            raise DisconnectionError("the server closed this pooled connection")
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

@@ -66,7 +66,9 @@ def validation_details(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
-def remember_allowed_methods(app: FastAPI, routers: list[APIRouter], *, prefix: str) -> None:
+def remember_allowed_methods(
+    app: FastAPI, routers: list[APIRouter], *, prefix: str
+) -> list[tuple[re.Pattern[str], set[str]]]:
     """Record every path's methods, so a 405 can list all of them in `Allow`.
 
     Starlette names only the first route that matched the path, and FastAPI registers one
@@ -79,6 +81,7 @@ def remember_allowed_methods(app: FastAPI, routers: list[APIRouter], *, prefix: 
                 pattern, _, _ = compile_path(prefix + route.path)
                 table.append((pattern, set(route.methods or ())))
     app.state.allowed_methods = table
+    return table
 
 
 def _allowed_methods(request: Request) -> str | None:

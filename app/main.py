@@ -11,8 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import HTTPException
+from fastapi import FastAPI
 
 from app.body_limit import BodyLimitMiddleware
 from app.db import Database
@@ -21,24 +20,6 @@ from app.extensions import EXTENSIONS
 from app.health import router as health_router
 from app.settings import ConfigError, Settings, load_settings
 from generated.routers import API_PREFIX, ROUTER_BUILDERS
-
-JSON_SUBTYPE = "json"
-
-
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    main_type, _, subtype = media_type.partition("/")
-    return main_type == "application" and (subtype == JSON_SUBTYPE or subtype.endswith("+json"))
-
-
-async def require_json_body(request: Request) -> None:
-    """415 for a non-empty body that is not JSON by its Content-Type (checked before parsing)."""
-    if (
-        request.method in ("POST", "PUT", "PATCH")
-        and await request.body()
-        and not _is_json(request.headers.get("content-type", ""))
-    ):
-        raise HTTPException(415, detail="the request body must be JSON (application/json)")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -59,14 +40,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.database = database
     install_error_handlers(app)
-    guards = [Depends(require_json_body)]
     builders = (*ROUTER_BUILDERS, *EXTENSIONS)
     routers = [build_router(database.connection) for build_router in builders]
     for router in routers:
-        app.include_router(router, prefix=API_PREFIX, dependencies=guards)
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)
-    remember_allowed_methods(app, routers, prefix=API_PREFIX)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    routes = remember_allowed_methods(app, routers, prefix=API_PREFIX)
+
+    def takes_json(method: str, path: str) -> bool:
+        return any(method in methods and pattern.match(path) for pattern, methods in routes)
+
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, takes_json=takes_json
+    )
     return app
 
 

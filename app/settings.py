@@ -29,7 +29,12 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0, le=1000)
     db_pool_timeout: float = Field(default=5.0, gt=0, le=300)
     db_pool_pre_ping: bool = Field(
-        default=True, description="Test pooled connections before use, to recover after outages."
+        default=False,
+        description=(
+            "Ping pooled connections (one round trip) before use. Off by default: connections "
+            "the server closed are dropped on checkout without a round trip; turn it on where "
+            "connections can die silently (NAT or firewall idle timeouts)."
+        ),
     )
     db_connect_timeout: float = Field(default=5.0, gt=0, le=300)
     db_statement_timeout: float = Field(

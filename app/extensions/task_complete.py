@@ -10,14 +10,16 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends
 from fastapi import Response as FastAPIResponse
 from pydantic import BaseModel, ConfigDict, StrictBool
-from sqlalchemy import not_, update
+from sqlalchemy import bindparam, not_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from generated.models.task import Task
 from generated.routers.task import (
     COLUMNS,
     ITEM_PATH,
+    OWNER,
     RESOURCE_NAME,
+    ROW_ID,
     TaskIdParam,
     TaskOwnerParam,
     owner_is,
@@ -38,6 +40,12 @@ class CompleteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     completed: StrictBool
+
+
+# Built once: requests only bind the owner, the id, the time and (to set) the new state.
+_OWNED_ROW = update(Task).where(Task.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+TOGGLE = _OWNED_ROW.values(completed=not_(Task.completed), updated_at=bindparam("now__"))
+SET = _OWNED_ROW.values(completed=bindparam("completed__"), updated_at=bindparam("now__"))
 
 
 def build_router(get_connection: ConnectionDependency) -> APIRouter:
@@ -62,14 +70,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         row_id: TaskIdParam,
         body: Annotated[CompleteBody | None, Body()] = None,
     ) -> FastAPIResponse:
-        new_state = not_(Task.completed) if body is None else body.completed
-        statement = (
-            update(Task)
-            .where(Task.id == row_id, owner_is(owner))
-            .values(completed=new_state, updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-        row = (await conn.execute(statement)).first()
+        params = {"id__": row_id, "owner__": owner, "now__": utcnow()}
+        if body is None:
+            row = (await conn.execute(TOGGLE, params)).first()
+        else:
+            row = (await conn.execute(SET, {**params, "completed__": body.completed})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         await conn.commit()
