@@ -66,8 +66,8 @@ class BodyLimitMiddleware:
             and not self._declares_json(scope)
             and self.takes_json(scope["method"], scope["path"])
         ):
-            message = "the request body must be JSON (application/json)"
-            await self._send_error(send, 415, "unsupported_media_type", message)
+            reason = "the request body must be JSON (application/json)"
+            await self._send_error(send, 415, "unsupported_media_type", reason)
             return
         replayed = False
 

@@ -8,7 +8,6 @@ its own. Code that needs several statements in one transaction must ask for one
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event
@@ -83,10 +82,9 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = make_engine(settings)
 
-    async def connection(self) -> AsyncIterator[AsyncConnection]:
-        """FastAPI dependency: a pooled connection, returned to the pool after the request."""
-        async with self.engine.connect() as conn:
-            yield conn
+    def connect(self) -> AsyncConnection:
+        """A pooled connection for `async with`: the `ConnectionFactory` routers are given."""
+        return self.engine.connect()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

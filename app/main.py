@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     install_error_handlers(app)
     builders = (*ROUTER_BUILDERS, *EXTENSIONS)
-    routers = [build_router(database.connection) for build_router in builders]
+    routers = [build_router(database.connect) for build_router in builders]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)

@@ -93,6 +93,7 @@ _RESERVED_CLASS_NAMES = frozenset(
         "UTCDatetime",
         "StorableText",
         "ConnectionDependency",
+        "ConnectionFactory",
         "HTTPException",
         "TypeDecorator",
         "TypeEngine",

@@ -7,11 +7,10 @@ Like every generated route it is one owner-filtered statement: the toggle is
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from fastapi import Response as FastAPIResponse
 from pydantic import BaseModel, ConfigDict, StrictBool
 from sqlalchemy import bindparam, not_, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from generated.models.task import Task
 from generated.routers.task import (
@@ -27,7 +26,7 @@ from generated.routers.task import (
 from generated.schemas.task import TaskRead
 from generated.support import (
     ERROR_RESPONSES,
-    ConnectionDependency,
+    ConnectionFactory,
     json_response,
     not_found,
     utcnow,
@@ -48,10 +47,9 @@ TOGGLE = _OWNED_ROW.values(completed=not_(Task.completed), updated_at=bindparam(
 SET = _OWNED_ROW.values(completed=bindparam("completed__"), updated_at=bindparam("now__"))
 
 
-def build_router(get_connection: ConnectionDependency) -> APIRouter:
-    """The extension's routes, given the same connection dependency as the generated ones."""
+def build_router(connect: ConnectionFactory) -> APIRouter:
+    """The extension's routes, given the same connection factory as the generated ones."""
     router = APIRouter(tags=[RESOURCE_NAME])
-    Connection = Annotated[AsyncConnection, Depends(get_connection)]
 
     @router.patch(
         f"{ITEM_PATH}/complete",
@@ -65,19 +63,19 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def complete_task(
-        conn: Connection,
         owner: TaskOwnerParam,
         row_id: TaskIdParam,
         body: Annotated[CompleteBody | None, Body()] = None,
     ) -> FastAPIResponse:
         params = {"id__": row_id, "owner__": owner, "now__": utcnow()}
-        if body is None:
-            row = (await conn.execute(TOGGLE, params)).first()
-        else:
-            row = (await conn.execute(SET, {**params, "completed__": body.completed})).first()
+        statement = TOGGLE if body is None else SET
+        if body is not None:
+            params["completed__"] = body.completed
+        async with connect() as conn:
+            row = (await conn.execute(statement, params)).first()
+            await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        await conn.commit()
         return json_response(TaskRead.model_construct(**row._mapping))
 
     return router

@@ -9,7 +9,8 @@ hand-written: the app plugs a connection dependency in, and maps the exceptions 
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import HTTPException, Response, status
@@ -22,8 +23,8 @@ INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 """The range of BIGINT: ids, integer fields and offsets outside it are refused with 422."""
 
-ConnectionDependency = Callable[[], AsyncIterator[AsyncConnection]]
-"""What `build_router` takes: a FastAPI dependency that yields a database connection."""
+ConnectionFactory = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+"""What `build_router` takes: `connect()` opens a pooled connection for `async with`."""
 
 
 StatementT = TypeVar("StatementT")

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from fastapi import APIRouter
 
 from generated.routers import thing
-from generated.support import ConnectionDependency
+from generated.support import ConnectionFactory
 
 API_PREFIX = "/api"
 """Every resource path hangs under this prefix (`api.prefix` of the spec)."""
 
-ROUTER_BUILDERS: tuple[Callable[[ConnectionDependency], APIRouter], ...] = (thing.build_router,)
+ROUTER_BUILDERS: tuple[Callable[[ConnectionFactory], APIRouter], ...] = (thing.build_router,)

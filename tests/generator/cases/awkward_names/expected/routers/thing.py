@@ -10,7 +10,7 @@ another owner's row behaves exactly like a missing one.
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastcrud import FastCRUD
 from pydantic import Field
 from sqlalchemy import (
@@ -24,7 +24,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
 
 from generated.models.thing import Thing
@@ -33,7 +32,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     INT64_MIN,
-    ConnectionDependency,
+    ConnectionFactory,
     StatementCache,
     StorableText,
     json_response,
@@ -149,10 +148,13 @@ async def delete_statement() -> ReturningDelete[Any]:
     return delete(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(Thing.id)
 
 
-def build_router(get_connection: ConnectionDependency) -> APIRouter:
-    """The Thing routes, using connections from `get_connection`."""
+def build_router(connect: ConnectionFactory) -> APIRouter:
+    """The Thing routes; each opens its connection with `connect()` once it is valid.
+
+    Opening the connection in the route, not in a yield dependency, keeps invalid requests
+    away from the pool and returns the connection before the response is sent.
+    """
     router = APIRouter(tags=[RESOURCE_NAME])
-    Connection = Annotated[AsyncConnection, Depends(get_connection)]
     statements = StatementCache()
 
     @router.get(
@@ -167,7 +169,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def list_things(
-        conn: Connection,
         owner: ThingOwnerParam,
         offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
         limit: Annotated[int, Query(ge=1, le=100, description="Rows per page.")] = 20,
@@ -225,14 +226,15 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
             params["type__eq"] = filter_type
         filters = tuple(name for name in FILTERS if name in params)
         query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
-        rows = [dict(row._mapping) for row in await conn.execute(query, params)]
-        if rows:
-            total_count = rows[0]["_total_count"]
-        elif offset:
-            count = await statements.get(("count", filters), lambda: count_query(filters))
-            total_count = (await conn.execute(count, params)).scalar_one()
-        else:
-            total_count = 0
+        async with connect() as conn:
+            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            if rows:
+                total_count = rows[0]["_total_count"]
+            elif offset:
+                count = await statements.get(("count", filters), lambda: count_query(filters))
+                total_count = (await conn.execute(count, params)).scalar_one()
+            else:
+                total_count = 0
         for row in rows:
             del row["_total_count"]
         page = ThingPage.model_construct(
@@ -257,7 +259,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def create_thing(
-        conn: Connection,
         request: Request,
         owner: ThingOwnerParam,
         body: ThingCreate,
@@ -267,10 +268,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         values["user_id"] = owner
         values["created_at"] = values["updated_at"] = now
         statement = await statements.get("insert", insert_statement)
-        row = (await conn.execute(statement, values)).one()
-        await conn.commit()
+        async with connect() as conn:
+            row = (await conn.execute(statement, values)).one()
+            await conn.commit()
         created = ThingRead.model_construct(**row._mapping)
-        location = f"{request.url.path.rstrip('/')}/{created.id}"
+        location = f"{request.scope['path'].rstrip('/')}/{created.id}"
         return json_response(
             created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
         )
@@ -283,11 +285,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         description=("One Thing of the owner; another owner's row answers 404 like a missing one."),
         responses=ERROR_RESPONSES,
     )
-    async def read_thing(
-        conn: Connection, owner: ThingOwnerParam, row_id: ThingIdParam
-    ) -> Response:
+    async def read_thing(owner: ThingOwnerParam, row_id: ThingIdParam) -> Response:
         query = await statements.get("read", read_query)
-        row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+        async with connect() as conn:
+            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(ThingRead.model_construct(**row._mapping))
@@ -301,7 +302,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def replace_thing(
-        conn: Connection,
         owner: ThingOwnerParam,
         row_id: ThingIdParam,
         body: ThingReplace,
@@ -309,10 +309,13 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         values = body.model_dump()
         values["updated_at"] = utcnow()
         statement = await statements.get("update", update_statement)
-        row = (await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})).first()
+        async with connect() as conn:
+            row = (
+                await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})
+            ).first()
+            await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        await conn.commit()
         return json_response(ThingRead.model_construct(**row._mapping))
 
     @router.patch(
@@ -324,7 +327,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def update_thing(
-        conn: Connection,
         owner: ThingOwnerParam,
         row_id: ThingIdParam,
         body: ThingUpdate,
@@ -333,10 +335,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         keys = {"id__": row_id, "owner__": owner}
         changes["updated_at"] = utcnow()
         statement = await statements.get("update", update_statement)
-        row = (await conn.execute(statement, {**changes, **keys})).first()
+        async with connect() as conn:
+            row = (await conn.execute(statement, {**changes, **keys})).first()
+            await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        await conn.commit()
         return json_response(ThingRead.model_construct(**row._mapping))
 
     @router.delete(
@@ -347,13 +350,13 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         description="Deletes one Thing of the owner.",
         responses=ERROR_RESPONSES,
     )
-    async def delete_thing(
-        conn: Connection, owner: ThingOwnerParam, row_id: ThingIdParam
-    ) -> Response:
+    async def delete_thing(owner: ThingOwnerParam, row_id: ThingIdParam) -> Response:
         statement = await statements.get("delete", delete_statement)
-        if (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first() is None:
+        async with connect() as conn:
+            deleted = (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first()
+            await conn.commit()
+        if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)
-        await conn.commit()
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router

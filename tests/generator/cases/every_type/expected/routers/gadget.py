@@ -11,7 +11,7 @@ import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastcrud import FastCRUD
 from pydantic import Field
 from sqlalchemy import (
@@ -25,7 +25,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
 
 from generated.models.gadget import Gadget
@@ -40,7 +39,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     INT64_MIN,
-    ConnectionDependency,
+    ConnectionFactory,
     StatementCache,
     StorableText,
     UTCDatetime,
@@ -181,10 +180,13 @@ async def delete_statement() -> ReturningDelete[Any]:
     return delete(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(Gadget.id)
 
 
-def build_router(get_connection: ConnectionDependency) -> APIRouter:
-    """The Gadget routes, using connections from `get_connection`."""
+def build_router(connect: ConnectionFactory) -> APIRouter:
+    """The Gadget routes; each opens its connection with `connect()` once it is valid.
+
+    Opening the connection in the route, not in a yield dependency, keeps invalid requests
+    away from the pool and returns the connection before the response is sent.
+    """
     router = APIRouter(tags=[RESOURCE_NAME])
-    Connection = Annotated[AsyncConnection, Depends(get_connection)]
     statements = StatementCache()
 
     @router.get(
@@ -200,7 +202,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def list_gadgets(
-        conn: Connection,
         owner: GadgetOwnerParam,
         offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
         limit: Annotated[int, Query(ge=1, le=50, description="Rows per page.")] = 10,
@@ -312,14 +313,15 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
             params["color__eq"] = filter_color
         filters = tuple(name for name in FILTERS if name in params)
         query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
-        rows = [dict(row._mapping) for row in await conn.execute(query, params)]
-        if rows:
-            total_count = rows[0]["_total_count"]
-        elif offset:
-            count = await statements.get(("count", filters), lambda: count_query(filters))
-            total_count = (await conn.execute(count, params)).scalar_one()
-        else:
-            total_count = 0
+        async with connect() as conn:
+            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            if rows:
+                total_count = rows[0]["_total_count"]
+            elif offset:
+                count = await statements.get(("count", filters), lambda: count_query(filters))
+                total_count = (await conn.execute(count, params)).scalar_one()
+            else:
+                total_count = 0
         for row in rows:
             del row["_total_count"]
         page = GadgetPage.model_construct(
@@ -345,7 +347,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def create_gadget(
-        conn: Connection,
         request: Request,
         owner: GadgetOwnerParam,
         body: GadgetCreate,
@@ -355,10 +356,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         values["user_id"] = owner
         values["created_at"] = values["updated_at"] = now
         statement = await statements.get("insert", insert_statement)
-        row = (await conn.execute(statement, values)).one()
-        await conn.commit()
+        async with connect() as conn:
+            row = (await conn.execute(statement, values)).one()
+            await conn.commit()
         created = GadgetRead.model_construct(**row._mapping)
-        location = f"{request.url.path.rstrip('/')}/{created.id}"
+        location = f"{request.scope['path'].rstrip('/')}/{created.id}"
         return json_response(
             created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
         )
@@ -374,11 +376,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         ),
         responses=ERROR_RESPONSES,
     )
-    async def read_gadget(
-        conn: Connection, owner: GadgetOwnerParam, row_id: GadgetIdParam
-    ) -> Response:
+    async def read_gadget(owner: GadgetOwnerParam, row_id: GadgetIdParam) -> Response:
         query = await statements.get("read", read_query)
-        row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+        async with connect() as conn:
+            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(GadgetRead.model_construct(**row._mapping))
@@ -395,7 +396,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def replace_gadget(
-        conn: Connection,
         owner: GadgetOwnerParam,
         row_id: GadgetIdParam,
         body: GadgetReplace,
@@ -403,10 +403,13 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         values = body.model_dump()
         values["updated_at"] = utcnow()
         statement = await statements.get("update", update_statement)
-        row = (await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})).first()
+        async with connect() as conn:
+            row = (
+                await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})
+            ).first()
+            await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        await conn.commit()
         return json_response(GadgetRead.model_construct(**row._mapping))
 
     @router.patch(
@@ -421,7 +424,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def update_gadget(
-        conn: Connection,
         owner: GadgetOwnerParam,
         row_id: GadgetIdParam,
         body: GadgetUpdate,
@@ -430,10 +432,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         keys = {"id__": row_id, "owner__": owner}
         changes["updated_at"] = utcnow()
         statement = await statements.get("update", update_statement)
-        row = (await conn.execute(statement, {**changes, **keys})).first()
+        async with connect() as conn:
+            row = (await conn.execute(statement, {**changes, **keys})).first()
+            await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        await conn.commit()
         return json_response(GadgetRead.model_construct(**row._mapping))
 
     @router.delete(
@@ -446,13 +449,13 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         ),
         responses=ERROR_RESPONSES,
     )
-    async def delete_gadget(
-        conn: Connection, owner: GadgetOwnerParam, row_id: GadgetIdParam
-    ) -> Response:
+    async def delete_gadget(owner: GadgetOwnerParam, row_id: GadgetIdParam) -> Response:
         statement = await statements.get("delete", delete_statement)
-        if (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first() is None:
+        async with connect() as conn:
+            deleted = (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first()
+            await conn.commit()
+        if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)
-        await conn.commit()
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router

@@ -9,7 +9,7 @@ another owner's row behaves exactly like a missing one.
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastcrud import FastCRUD
 from sqlalchemy import (
     BindParameter,
@@ -22,7 +22,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
 
 from generated.models.task import Task
@@ -30,7 +29,7 @@ from generated.schemas.task import TaskCreate, TaskPage, TaskRead, TaskReplace, 
 from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
-    ConnectionDependency,
+    ConnectionFactory,
     StatementCache,
     StorableText,
     json_response,
@@ -128,10 +127,13 @@ async def delete_statement() -> ReturningDelete[Any]:
     return delete(Task).where(Task.id == ROW_ID, owner_is(OWNER)).returning(Task.id)
 
 
-def build_router(get_connection: ConnectionDependency) -> APIRouter:
-    """The Task routes, using connections from `get_connection`."""
+def build_router(connect: ConnectionFactory) -> APIRouter:
+    """The Task routes; each opens its connection with `connect()` once it is valid.
+
+    Opening the connection in the route, not in a yield dependency, keeps invalid requests
+    away from the pool and returns the connection before the response is sent.
+    """
     router = APIRouter(tags=[RESOURCE_NAME])
-    Connection = Annotated[AsyncConnection, Depends(get_connection)]
     statements = StatementCache()
 
     @router.get(
@@ -147,7 +149,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def list_tasks(
-        conn: Connection,
         owner: TaskOwnerParam,
         offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
         limit: Annotated[int, Query(ge=1, le=100, description="Rows per page.")] = 20,
@@ -164,14 +165,15 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
             params["completed__eq"] = filter_completed
         filters = tuple(name for name in FILTERS if name in params)
         query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
-        rows = [dict(row._mapping) for row in await conn.execute(query, params)]
-        if rows:
-            total_count = rows[0]["_total_count"]
-        elif offset:
-            count = await statements.get(("count", filters), lambda: count_query(filters))
-            total_count = (await conn.execute(count, params)).scalar_one()
-        else:
-            total_count = 0
+        async with connect() as conn:
+            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            if rows:
+                total_count = rows[0]["_total_count"]
+            elif offset:
+                count = await statements.get(("count", filters), lambda: count_query(filters))
+                total_count = (await conn.execute(count, params)).scalar_one()
+            else:
+                total_count = 0
         for row in rows:
             del row["_total_count"]
         page = TaskPage.model_construct(
@@ -197,7 +199,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def create_task(
-        conn: Connection,
         request: Request,
         owner: TaskOwnerParam,
         body: TaskCreate,
@@ -207,10 +208,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         values["user_id"] = owner
         values["created_at"] = values["updated_at"] = now
         statement = await statements.get("insert", insert_statement)
-        row = (await conn.execute(statement, values)).one()
-        await conn.commit()
+        async with connect() as conn:
+            row = (await conn.execute(statement, values)).one()
+            await conn.commit()
         created = TaskRead.model_construct(**row._mapping)
-        location = f"{request.url.path.rstrip('/')}/{created.id}"
+        location = f"{request.scope['path'].rstrip('/')}/{created.id}"
         return json_response(
             created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
         )
@@ -226,9 +228,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         ),
         responses=ERROR_RESPONSES,
     )
-    async def read_task(conn: Connection, owner: TaskOwnerParam, row_id: TaskIdParam) -> Response:
+    async def read_task(owner: TaskOwnerParam, row_id: TaskIdParam) -> Response:
         query = await statements.get("read", read_query)
-        row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+        async with connect() as conn:
+            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(TaskRead.model_construct(**row._mapping))
@@ -245,7 +248,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def replace_task(
-        conn: Connection,
         owner: TaskOwnerParam,
         row_id: TaskIdParam,
         body: TaskReplace,
@@ -253,10 +255,13 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         values = body.model_dump()
         values["updated_at"] = utcnow()
         statement = await statements.get("update", update_statement)
-        row = (await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})).first()
+        async with connect() as conn:
+            row = (
+                await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})
+            ).first()
+            await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        await conn.commit()
         return json_response(TaskRead.model_construct(**row._mapping))
 
     @router.patch(
@@ -270,7 +275,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def update_task(
-        conn: Connection,
         owner: TaskOwnerParam,
         row_id: TaskIdParam,
         body: TaskUpdate,
@@ -279,10 +283,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         keys = {"id__": row_id, "owner__": owner}
         changes["updated_at"] = utcnow()
         statement = await statements.get("update", update_statement)
-        row = (await conn.execute(statement, {**changes, **keys})).first()
+        async with connect() as conn:
+            row = (await conn.execute(statement, {**changes, **keys})).first()
+            await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        await conn.commit()
         return json_response(TaskRead.model_construct(**row._mapping))
 
     @router.delete(
@@ -293,11 +298,13 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         description=("A to-do item that belongs to one user.\n\nDeletes one Task of the owner."),
         responses=ERROR_RESPONSES,
     )
-    async def delete_task(conn: Connection, owner: TaskOwnerParam, row_id: TaskIdParam) -> Response:
+    async def delete_task(owner: TaskOwnerParam, row_id: TaskIdParam) -> Response:
         statement = await statements.get("delete", delete_statement)
-        if (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first() is None:
+        async with connect() as conn:
+            deleted = (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first()
+            await conn.commit()
+        if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)
-        await conn.commit()
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from fastapi import APIRouter
 
 from generated.routers import category, shopping_item
-from generated.support import ConnectionDependency
+from generated.support import ConnectionFactory
 
 API_PREFIX = "/api"
 """Every resource path hangs under this prefix (`api.prefix` of the spec)."""
 
-ROUTER_BUILDERS: tuple[Callable[[ConnectionDependency], APIRouter], ...] = (
+ROUTER_BUILDERS: tuple[Callable[[ConnectionFactory], APIRouter], ...] = (
     category.build_router,
     shopping_item.build_router,
 )

@@ -10,7 +10,7 @@ another owner's row behaves exactly like a missing one.
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastcrud import FastCRUD
 from sqlalchemy import (
     BindParameter,
@@ -23,7 +23,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
 
 from generated.models.note import Note
@@ -31,7 +30,7 @@ from generated.schemas.note import NoteCreate, NotePage, NoteRead
 from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
-    ConnectionDependency,
+    ConnectionFactory,
     StatementCache,
     StorableText,
     json_response,
@@ -118,10 +117,13 @@ async def delete_statement() -> ReturningDelete[Any]:
     return delete(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(Note.id)
 
 
-def build_router(get_connection: ConnectionDependency) -> APIRouter:
-    """The Note routes, using connections from `get_connection`."""
+def build_router(connect: ConnectionFactory) -> APIRouter:
+    """The Note routes; each opens its connection with `connect()` once it is valid.
+
+    Opening the connection in the route, not in a yield dependency, keeps invalid requests
+    away from the pool and returns the connection before the response is sent.
+    """
     router = APIRouter(tags=[RESOURCE_NAME])
-    Connection = Annotated[AsyncConnection, Depends(get_connection)]
     statements = StatementCache()
 
     @router.get(
@@ -136,7 +138,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def list_notes(
-        conn: Connection,
         owner: NoteOwnerParam,
         offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
         limit: Annotated[int, Query(ge=1, le=100, description="Rows per page.")] = 20,
@@ -145,14 +146,15 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
         filters = tuple(name for name in FILTERS if name in params)
         query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
-        rows = [dict(row._mapping) for row in await conn.execute(query, params)]
-        if rows:
-            total_count = rows[0]["_total_count"]
-        elif offset:
-            count = await statements.get(("count", filters), lambda: count_query(filters))
-            total_count = (await conn.execute(count, params)).scalar_one()
-        else:
-            total_count = 0
+        async with connect() as conn:
+            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            if rows:
+                total_count = rows[0]["_total_count"]
+            elif offset:
+                count = await statements.get(("count", filters), lambda: count_query(filters))
+                total_count = (await conn.execute(count, params)).scalar_one()
+            else:
+                total_count = 0
         for row in rows:
             del row["_total_count"]
         page = NotePage.model_construct(
@@ -177,7 +179,6 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def create_note(
-        conn: Connection,
         request: Request,
         owner: NoteOwnerParam,
         body: NoteCreate,
@@ -186,10 +187,11 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         values["id"] = uuid4()
         values["owner"] = owner
         statement = await statements.get("insert", insert_statement)
-        row = (await conn.execute(statement, values)).one()
-        await conn.commit()
+        async with connect() as conn:
+            row = (await conn.execute(statement, values)).one()
+            await conn.commit()
         created = NoteRead.model_construct(**row._mapping)
-        location = f"{request.url.path.rstrip('/')}/{created.id}"
+        location = f"{request.scope['path'].rstrip('/')}/{created.id}"
         return json_response(
             created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
         )
@@ -202,9 +204,10 @@ def build_router(get_connection: ConnectionDependency) -> APIRouter:
         description=("One Note of the owner; another owner's row answers 404 like a missing one."),
         responses=ERROR_RESPONSES,
     )
-    async def read_note(conn: Connection, owner: NoteOwnerParam, row_id: NoteIdParam) -> Response:
+    async def read_note(owner: NoteOwnerParam, row_id: NoteIdParam) -> Response:
         query = await statements.get("read", read_query)
-        row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+        async with connect() as conn:
+            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(NoteRead.model_construct(**row._mapping))
