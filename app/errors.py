@@ -144,12 +144,31 @@ async def _data_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _timed_out(error: Exception) -> bool:
+    """The database got the statement but did not answer in time (it may still run it)."""
+    if isinstance(error, TimeoutError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        cause = getattr(error.orig, "__cause__", None)
+        return _sqlstate(error) == "57014" or isinstance(cause, TimeoutError)
+    return False
+
+
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
     logger.warning("database unavailable: %s: %s", type(error).__name__, error)
+    message = "the database cannot be reached; try again shortly"
+    if request.method in WRITE_METHODS and _timed_out(error):
+        # A statement sent to a database that then hangs can still commit when it resumes;
+        # say so, rather than promise that nothing changed.
+        message = (
+            "the database did not answer in time; the write may still be applied, "
+            "so read the row before retrying"
+        )
     return error_response(
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        "the database cannot be reached; try again shortly",
-        headers={"Retry-After": "1"},
+        status.HTTP_503_SERVICE_UNAVAILABLE, message, headers={"Retry-After": "1"}
     )
 
 

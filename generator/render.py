@@ -82,6 +82,7 @@ class ResourceCode:
     resource: Resource
     fields: tuple[FieldCode, ...]
     id_python_type: str
+    id_param_type: str
     id_path_keywords: str
     collection_path: str
     item_path: str
@@ -162,7 +163,7 @@ def _filter_type(field: Field) -> str:
     return {
         "string": "Annotated[str, StorableText]",
         "text": "Annotated[str, StorableText]",
-        "integer": "Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]",
+        "integer": "Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)]",
         "number": "Annotated[float, Field(allow_inf_nan=False)]",
         "boolean": "bool",
         "date": "datetime.date",
@@ -344,6 +345,7 @@ def resource_code(resource: Resource, prefix: str) -> ResourceCode:
         resource=resource,
         fields=fields,
         id_python_type=id_python_type,
+        id_param_type="PlainInt" if resource.id_type == "integer" else "UUID",
         id_path_keywords=id_path_keywords,
         collection_path=resource.path,
         item_path=f"{resource.path}/{{id}}",

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -167,3 +173,127 @@ def scratch_postgres_url(name: str) -> str | None:
 
     asyncio.run(recreate())
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+SERVER_STARTUP_SECONDS = 30.0
+SERVER_SHUTDOWN_SECONDS = 15.0
+GRACEFUL_SHUTDOWN_SECONDS = 10
+"""`make serve`'s `--timeout-graceful-shutdown`: in-flight requests get this long after SIGTERM."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class ServerProcess:
+    """A real `uvicorn app.main:app` process, started as `make serve` starts it."""
+
+    def __init__(self, process: subprocess.Popen[bytes], base_url: str, log: IO[bytes]) -> None:
+        self.process = process
+        self.base_url = base_url
+        self._log: IO[bytes] | None = log
+        self._final_output = ""
+
+    def output(self) -> str:
+        """Everything the server has logged (uvicorn logs to stderr)."""
+        if self._log is None:
+            return self._final_output
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")
+
+    def terminate(self) -> None:
+        """SIGTERM, as an orchestrator stops it; the graceful shutdown starts here."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float = SERVER_SHUTDOWN_SECONDS) -> int:
+        """The exit status; the process is killed if it has not stopped within `timeout` s."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(
+                f"the server did not stop within {timeout} s:\n{self.output()}"
+            ) from None
+
+    def assert_stopped_cleanly(self) -> None:
+        """Exited after a graceful shutdown: uvicorn re-raises SIGTERM, so -15 is a clean stop."""
+        output = self.output()
+        assert self.process.returncode in (0, -signal.SIGTERM), output
+        assert "Application shutdown complete" in output, output
+
+    def close(self) -> None:
+        """Stop the process if it still runs, and keep its log after closing the file."""
+        try:
+            self.terminate()
+            self.wait()
+        finally:
+            if self._log is not None:
+                self._final_output = self.output()
+                self._log.close()
+                self._log = None
+
+
+@contextmanager
+def server_process(
+    database_url: str, *, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[ServerProcess]:
+    """`uvicorn app.main:app` in its own process, ready to serve; stopped by SIGTERM on exit.
+
+    Ready means every worker has logged its start-up and the server answers HTTP.
+    """
+    port = free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by ServerProcess.close
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--timeout-graceful-shutdown",
+            str(GRACEFUL_SHUTDOWN_SECONDS),
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {}), "DATABASE_URL": database_url},
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    server = ServerProcess(process, f"http://127.0.0.1:{port}", log)
+    try:
+        deadline = time.monotonic() + SERVER_STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"server exited: {server.output()}")
+            if server.output().count("Application startup complete") >= workers:
+                try:
+                    httpx.get(f"{server.base_url}/openapi.json", timeout=1.0)
+                    break
+                except httpx.TransportError:
+                    pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"server not ready within {SERVER_STARTUP_SECONDS} s")
+            time.sleep(0.1)
+        try:
+            yield server
+        except Exception as error:
+            error.add_note(f"server log:\n{server.output()}")
+            raise
+    finally:
+        server.close()
+
+
+@contextmanager
+def running_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
+    """The server's base URL; on leaving, SIGTERM, and the shutdown must have been clean."""
+    with server_process(database_url, workers=workers) as server:
+        yield server.base_url
+    server.assert_stopped_cleanly()

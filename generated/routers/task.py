@@ -30,6 +30,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
+    PlainInt,
     StatementCache,
     StorableText,
     json_response,
@@ -56,7 +57,7 @@ TaskOwnerParam = Annotated[
     StorableText,
 ]
 TaskIdParam = Annotated[
-    int,
+    PlainInt,
     Path(alias="id", ge=1, le=9223372036854775807, description="The Task's id."),
 ]
 TaskSort = Literal[
@@ -150,8 +151,8 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_tasks(
         owner: TaskOwnerParam,
-        offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[int, Query(ge=1, le=100, description="Rows per page.")] = 20,
+        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
+        limit: Annotated[PlainInt, Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[
             TaskSort, Query(description="Sort key; '-' for descending.")
         ] = "-created_at",

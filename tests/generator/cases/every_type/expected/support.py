@@ -9,12 +9,13 @@ hand-written: the app plugs a connection dependency in, and maps the exceptions 
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import HTTPException, Response, status
-from pydantic import AfterValidator, AwareDatetime, BaseModel
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator
 from sqlalchemy import BigInteger, DateTime, Dialect, Integer, String, Text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -113,6 +114,19 @@ def _refuse_unstorable(value: str) -> str:
 
 StorableText = AfterValidator(_refuse_unstorable)
 """Validator for every text value that may reach the database."""
+
+
+def _refuse_non_decimal(value: object) -> object:
+    """Refuse '7.0', '+7', ' 7', '0_7' and the like, which Python's int() would accept."""
+    if isinstance(value, str) and not _DECIMAL_INTEGER.fullmatch(value):
+        raise ValueError("expected an integer written in decimal digits")
+    return value
+
+
+_DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
+
+PlainInt = Annotated[int, BeforeValidator(_refuse_non_decimal)]
+"""An integer from a path or query string: digits only, optionally negative."""
 
 
 def _to_utc(value: datetime.datetime) -> datetime.datetime:

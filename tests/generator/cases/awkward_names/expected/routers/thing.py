@@ -33,6 +33,7 @@ from generated.support import (
     INT64_MAX,
     INT64_MIN,
     ConnectionFactory,
+    PlainInt,
     StatementCache,
     StorableText,
     json_response,
@@ -59,7 +60,7 @@ ThingOwnerParam = Annotated[
     StorableText,
 ]
 ThingIdParam = Annotated[
-    int,
+    PlainInt,
     Path(alias="id", ge=1, le=9223372036854775807, description="The Thing's id."),
 ]
 ThingSort = Literal[
@@ -170,33 +171,33 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_things(
         owner: ThingOwnerParam,
-        offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[int, Query(ge=1, le=100, description="Rows per page.")] = 20,
+        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
+        limit: Annotated[PlainInt, Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[
             ThingSort, Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
         filter_size: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="size", description="Only rows whose size equals this."),
         ] = None,
         filter_size__gte: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="size__gte", description="Only rows whose size is at least this."),
         ] = None,
         filter_size__lte: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="size__lte", description="Only rows whose size is at most this."),
         ] = None,
         filter_size_gte: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="size_gte", description="Only rows whose size_gte equals this."),
         ] = None,
         filter_size_gte__gte: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="size_gte__gte", description="Only rows whose size_gte is at least this."),
         ] = None,
         filter_size_gte__lte: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="size_gte__lte", description="Only rows whose size_gte is at most this."),
         ] = None,
         filter_uuid: Annotated[

@@ -40,6 +40,7 @@ from generated.support import (
     INT64_MAX,
     INT64_MIN,
     ConnectionFactory,
+    PlainInt,
     StatementCache,
     StorableText,
     UTCDatetime,
@@ -67,7 +68,7 @@ GadgetOwnerParam = Annotated[
     StorableText,
 ]
 GadgetIdParam = Annotated[
-    int,
+    PlainInt,
     Path(alias="id", ge=1, le=9223372036854775807, description="The Gadget's id."),
 ]
 GadgetSort = Literal[
@@ -203,23 +204,23 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_gadgets(
         owner: GadgetOwnerParam,
-        offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[int, Query(ge=1, le=50, description="Rows per page.")] = 10,
+        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
+        limit: Annotated[PlainInt, Query(ge=1, le=50, description="Rows per page.")] = 10,
         sort: Annotated[GadgetSort, Query(description="Sort key; '-' for descending.")] = "name",
         filter_name: Annotated[
             Annotated[str, StorableText] | None,
             Query(alias="name", description="Only rows whose name equals this."),
         ] = None,
         filter_quantity: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="quantity", description="Only rows whose quantity equals this."),
         ] = None,
         filter_quantity__gte: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="quantity__gte", description="Only rows whose quantity is at least this."),
         ] = None,
         filter_quantity__lte: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="quantity__lte", description="Only rows whose quantity is at most this."),
         ] = None,
         filter_weight: Annotated[

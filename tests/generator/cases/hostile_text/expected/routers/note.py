@@ -30,6 +30,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
+    PlainInt,
     StatementCache,
     StorableText,
     json_response,
@@ -56,7 +57,7 @@ NoteOwnerParam = Annotated[
     StorableText,
 ]
 NoteIdParam = Annotated[
-    int,
+    PlainInt,
     Path(alias="id", ge=1, le=9223372036854775807, description="The Note's id."),
 ]
 NoteSort = Literal["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at"]
@@ -148,8 +149,8 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_notes(
         owner: NoteOwnerParam,
-        offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[int, Query(ge=1, le=100, description="Rows per page.")] = 20,
+        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
+        limit: Annotated[PlainInt, Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[
             NoteSort, Query(description="Sort key; '-' for descending.")
         ] = "-created_at",

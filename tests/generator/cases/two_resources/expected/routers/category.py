@@ -36,6 +36,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
+    PlainInt,
     StatementCache,
     StorableText,
     json_response,
@@ -62,7 +63,7 @@ CategoryOwnerParam = Annotated[
     StorableText,
 ]
 CategoryIdParam = Annotated[
-    int,
+    PlainInt,
     Path(alias="id", ge=1, le=9223372036854775807, description="The Category's id."),
 ]
 CategorySort = Literal[
@@ -154,8 +155,8 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_categories(
         owner: CategoryOwnerParam,
-        offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[int, Query(ge=1, le=100, description="Rows per page.")] = 20,
+        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
+        limit: Annotated[PlainInt, Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[
             CategorySort, Query(description="Sort key; '-' for descending.")
         ] = "-created_at",

@@ -37,6 +37,7 @@ from generated.support import (
     INT64_MAX,
     INT64_MIN,
     ConnectionFactory,
+    PlainInt,
     StatementCache,
     StorableText,
     json_response,
@@ -63,7 +64,7 @@ ShoppingItemOwnerParam = Annotated[
     StorableText,
 ]
 ShoppingItemIdParam = Annotated[
-    int,
+    PlainInt,
     Path(alias="id", ge=1, le=9223372036854775807, description="The ShoppingItem's id."),
 ]
 ShoppingItemSort = Literal[
@@ -164,21 +165,21 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_shopping_items(
         owner: ShoppingItemOwnerParam,
-        offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[int, Query(ge=1, le=100, description="Rows per page.")] = 20,
+        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
+        limit: Annotated[PlainInt, Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[
             ShoppingItemSort, Query(description="Sort key; '-' for descending.")
         ] = "label",
         filter_quantity: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="quantity", description="Only rows whose quantity equals this."),
         ] = None,
         filter_quantity__gte: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="quantity__gte", description="Only rows whose quantity is at least this."),
         ] = None,
         filter_quantity__lte: Annotated[
-            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
             Query(alias="quantity__lte", description="Only rows whose quantity is at most this."),
         ] = None,
     ) -> Response:

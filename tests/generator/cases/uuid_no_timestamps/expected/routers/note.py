@@ -31,6 +31,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
+    PlainInt,
     StatementCache,
     StorableText,
     json_response,
@@ -139,8 +140,8 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_notes(
         owner: NoteOwnerParam,
-        offset: Annotated[int, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[int, Query(ge=1, le=100, description="Rows per page.")] = 20,
+        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
+        limit: Annotated[PlainInt, Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[NoteSort, Query(description="Sort key; '-' for descending.")] = "-id",
     ) -> Response:
         params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
