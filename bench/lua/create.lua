@@ -1,0 +1,3 @@
+-- Scenario "create": see common.lua for the data set and the reported lines.
+local c = require("common")
+c.install(c.create_request)
