@@ -8,10 +8,11 @@ dependency chain; unknown routes and wrong methods still answer 404 and 405.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import error_response
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -43,7 +44,7 @@ class BodyLimitMiddleware:
             return
         declared = self._declared_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -54,7 +55,7 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -67,7 +68,7 @@ class BodyLimitMiddleware:
             and self.takes_json(scope["method"], scope["path"])
         ):
             reason = "the request body must be JSON (application/json)"
-            await self._send_error(send, 415, "unsupported_media_type", reason)
+            await error_response(415, reason)(scope, receive, send)
             return
         replayed = False
 
@@ -97,22 +98,7 @@ class BodyLimitMiddleware:
                     return None
         return None
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = f"the request body is over {self.max_bytes} bytes"
-        await self._send_error(send, 413, "payload_too_large", message)
-
-    @staticmethod
-    async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-        body = json.dumps({"error": {"code": code, "message": message, "details": []}}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        response = error_response(413, message, headers={"Connection": "close"})
+        await response(scope, receive, send)

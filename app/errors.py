@@ -77,7 +77,8 @@ def remember_allowed_methods(
     table: list[tuple[re.Pattern[str], set[str]]] = []
     for router in routers:
         for route in router.routes:
-            if isinstance(route, APIRoute):
+            # Routes hidden from the schema are the 405 answers for operations not served.
+            if isinstance(route, APIRoute) and route.include_in_schema:
                 pattern, _, _ = compile_path(prefix + route.path)
                 table.append((pattern, set(route.methods or ())))
     app.state.allowed_methods = table

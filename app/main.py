@@ -39,12 +39,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.database = database
+    # The contract has no trailing-slash URLs: '/tasks/' is an unknown route (404), not a 307.
+    app.router.redirect_slashes = False
     install_error_handlers(app)
+    # Probes first, so no resource path (with an empty API prefix) can shadow them.
+    app.include_router(health_router)
     builders = (*ROUTER_BUILDERS, *EXTENSIONS)
     routers = [build_router(database.connect) for build_router in builders]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(health_router)
     routes = remember_allowed_methods(app, routers, prefix=API_PREFIX)
 
     def takes_json(method: str, path: str) -> bool:

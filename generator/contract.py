@@ -31,7 +31,7 @@ class ContractData:
     refused: tuple[tuple[str, str, str], ...]
     required: tuple[str, ...]
     sorts: tuple[tuple[str, bool], ...]
-    filters: tuple[tuple[str, str, str, str], ...]
+    filters: tuple[tuple[str, str, str], ...]
     bad_filters: tuple[tuple[str, str], ...]
     unique: tuple[str, ...]
     updates: tuple[tuple[str, str, str], ...]
@@ -53,7 +53,7 @@ def _row_count(fields: tuple[Field, ...], found: dict[str, FieldSamples]) -> int
     return count
 
 
-def _value_for_row(field: Field, sample: FieldSamples, index: int) -> Any:
+def _value_for_row(sample: FieldSamples, index: int) -> Any:
     values = sample.ordered
     return values[index % len(values)] if values else None
 
@@ -72,7 +72,7 @@ def contract_data(resource: Resource) -> ContractData | None:
     for index in range(count):
         row: dict[str, Any] = {}
         for field in fields:
-            value = _value_for_row(field, found[field.name], index)
+            value = _value_for_row(found[field.name], index)
             if value is not None or field.nullable:
                 row[field.name] = value
         rows.append(row)
@@ -110,15 +110,15 @@ def contract_data(resource: Resource) -> ContractData | None:
         if field.sortable and len({json.dumps(v) for v in found[field.name].ordered}) >= 2:
             sorts.append((field.name, ties_possible))
 
-    filters: list[tuple[str, str, str, str]] = []
+    filters: list[tuple[str, str, str]] = []
     bad_filters: list[tuple[str, str]] = []
     for field in resource.filterable_fields:
         values = found[field.name].ordered
         if len(values) >= 2:
-            filters.append((field.name, "", code(_query_text(values[0])), code(0)))
+            filters.append((field.name, code(_query_text(values[0])), code(0)))
             if field.ordered:
-                filters.append((f"{field.name}__gte", "", code(_query_text(values[1])), code(1)))
-                filters.append((f"{field.name}__lte", "", code(_query_text(values[0])), code(0)))
+                filters.append((f"{field.name}__gte", code(_query_text(values[1])), code(1)))
+                filters.append((f"{field.name}__lte", code(_query_text(values[0])), code(0)))
         bad = {
             "integer": "not-a-number",
             "number": "not-a-number",

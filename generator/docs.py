@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.model import Field, Resource
-from generator.samples import normalised, samples
+from generator.samples import normalised, samples, to_json
 
 EXAMPLE_OWNER = "alice"
 EXAMPLE_TIME = "2026-01-01T00:00:00Z"
@@ -76,7 +76,7 @@ def field_rows(resource: Resource) -> tuple[FieldRow, ...]:
             uses.append(f"`?{field.name}=`" + (" `__gte` `__lte`" if field.ordered else ""))
         if field.sortable:
             uses.append(f"`sort={field.name}`")
-        default = json.dumps(normalised(field, _json_default(field))) if field.has_default else "-"
+        default = json.dumps(to_json(field, field.default)) if field.has_default else "-"
         rows.append(
             FieldRow(
                 name=field.name,
@@ -90,12 +90,6 @@ def field_rows(resource: Resource) -> tuple[FieldRow, ...]:
             )
         )
     return tuple(rows)
-
-
-def _json_default(field: Field) -> Any:
-    from generator.samples import to_json
-
-    return to_json(field, field.default)
 
 
 def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
@@ -115,7 +109,7 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
             if field.name in values and values[field.name] is not None:
                 row[field.name] = normalised(field, values[field.name])
             elif field.has_default:
-                row[field.name] = normalised(field, _json_default(field))
+                row[field.name] = to_json(field, field.default)
             else:
                 row[field.name] = None
         if resource.timestamps:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -46,65 +47,27 @@ _GENERATED_NAMES = frozenset(
     }
 )
 _BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_"))
-# Class and type names the generated modules import or define; a resource of the same name
-# would shadow them in its own modules.
-_RESERVED_CLASS_NAMES = frozenset(
-    {
-        "Annotated",
-        "Any",
-        "Literal",
-        "Callable",
-        "APIRouter",
-        "Depends",
-        "Path",
-        "Query",
-        "Request",
-        "Response",
-        "FastCRUD",
-        "ColumnElement",
-        "AsyncConnection",
-        "Connection",
-        "Field",
-        "BaseModel",
-        "ConfigDict",
-        "StrictBool",
-        "StrictInt",
-        "StrictStr",
-        "StringConstraints",
-        "AwareDatetime",
-        "AfterValidator",
-        "Mapped",
-        "Base",
-        "MetaData",
-        "DeclarativeBase",
-        "BigInteger",
-        "Boolean",
-        "CheckConstraint",
-        "Date",
-        "DateTime",
-        "Double",
-        "Index",
-        "Integer",
-        "String",
-        "Text",
-        "UniqueConstraint",
-        "Uuid",
-        "UTCDateTime",
-        "UTCDatetime",
-        "StorableText",
-        "ConnectionDependency",
-        "ConnectionFactory",
-        "HTTPException",
-        "TypeDecorator",
-        "TypeEngine",
-        "Dialect",
-        "AsyncIterator",
-        "ErrorBody",
-        "ErrorInfo",
-        "ErrorDetail",
-        "Sequence",
-    }
-)
+
+
+def _module_level_names() -> frozenset[str]:
+    """Every name a generated module imports or defines at module level, read from the templates.
+
+    A resource class of the same name would shadow it in its own modules, so such resource
+    names are refused. Reading the templates keeps this list from drifting as they change.
+    """
+    names: set[str] = set()
+    for template in sorted((Path(__file__).parent / "templates").glob("*.py.jinja")):
+        for line in template.read_text(encoding="utf-8").splitlines():
+            if found := re.match(r"^from \S+ import (.+)$", line):
+                names.update(part.split(" as ")[-1].strip() for part in found.group(1).split(","))
+            elif found := re.match(r"^import (\S+)(?: as (\S+))?$", line):
+                names.add(found.group(2) or found.group(1).split(".")[0])
+            elif found := re.match(r"^(?:class |def |async def )?([A-Za-z_]\w*)\s*[(:=]", line):
+                names.add(found.group(1))
+    return frozenset(name for name in names if name.isidentifier())
+
+
+_RESERVED_CLASS_NAMES = _module_level_names() | {"Connection", "Sequence"}
 
 
 def snake_case(name: str) -> str:

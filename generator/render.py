@@ -64,7 +64,6 @@ class FilterCode:
     alias: str
     type: str
     description: str
-    condition: str
     bind: str
     bound_condition: str
 
@@ -100,6 +99,8 @@ class ResourceCode:
     openapi_item: str
     openapi_operations: tuple[tuple[str, str], ...]
     unserved: tuple[tuple[str, str, str], ...]
+    catch_405: tuple[tuple[str, tuple[str, ...]], ...]
+    """Paths with no served operation, and the methods that must still answer 405 there."""
     doc_operations: tuple[tuple[str, str, str, str], ...]
     doc_fields: tuple[FieldRow, ...]
     doc_examples: tuple[Example, ...]
@@ -135,7 +136,7 @@ def _value_type(field: Field) -> str:
     if kind == "boolean":
         return "StrictBool"
     if kind == "date":
-        return "datetime.date"
+        return "DateText"
     if kind == "datetime":
         return "UTCDatetime"
     if kind == "uuid":
@@ -165,8 +166,8 @@ def _filter_type(field: Field) -> str:
         "text": "Annotated[str, StorableText]",
         "integer": "Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)]",
         "number": "Annotated[float, Field(allow_inf_nan=False)]",
-        "boolean": "bool",
-        "date": "datetime.date",
+        "boolean": "BoolText",
+        "date": "DateText",
         "datetime": "UTCDatetime",
         "uuid": "UUID",
         "enum": f"Literal[{', '.join(literal(value) for value in field.values)}]",
@@ -257,7 +258,6 @@ def _filters(resource: Resource) -> tuple[FilterCode, ...]:
                 alias=field.name,
                 type=value_type,
                 description=f"Only rows whose {field.name} equals this.",
-                condition=f"{column} == filter_{field.name}",
                 bind=f"{field.name}__eq",
                 bound_condition=f"{column} == bindparam({field.name + '__eq'!r})",
             )
@@ -270,7 +270,6 @@ def _filters(resource: Resource) -> tuple[FilterCode, ...]:
                         alias=f"{field.name}__{suffix}",
                         type=value_type,
                         description=f"Only rows whose {field.name} is {words} this.",
-                        condition=f"{column} {operator} filter_{field.name}__{suffix}",
                         bind=f"{field.name}__{suffix}",
                         bound_condition=(
                             f"{column} {operator} bindparam({field.name + '__' + suffix!r})"
@@ -368,6 +367,14 @@ def resource_code(resource: Resource, prefix: str) -> ResourceCode:
             )
         ),
         unserved=unserved,
+        catch_405=tuple(
+            (
+                "COLLECTION_PATH" if where == "collection" else "ITEM_PATH",
+                tuple(m for m, w in methods.values() if w == where),
+            )
+            for where in ("collection", "item")
+            if not any(w == where for _, w in served)
+        ),
         doc_operations=tuple(
             (
                 operation,

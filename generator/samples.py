@@ -90,7 +90,11 @@ def samples(field: Field) -> FieldSamples:
         found = (
             ("2026-01-01", "2026-01-02", "2026-01-03"),
             (),
-            (Invalid("an impossible date", "2026-13-45"), Invalid("a number", 20260101)),
+            (
+                Invalid("an impossible date", "2026-13-45"),
+                Invalid("a number", 20260101),
+                Invalid("a datetime", "2026-01-01T00:00:00Z"),
+            ),
         )
     elif kind == "datetime":
         found = (
@@ -99,6 +103,8 @@ def samples(field: Field) -> FieldSamples:
             (
                 Invalid("a datetime without an offset", "2026-01-01T00:00:00"),
                 Invalid("not a datetime", "yesterday"),
+                Invalid("a Unix timestamp", 1767225600),
+                Invalid("a year that leaves the calendar in UTC", "0001-01-01T00:00:00+01:00"),
             ),
         )
     elif kind == "uuid":
@@ -159,6 +165,8 @@ def _text_samples(field: Field) -> _Found:
 
 def _text_candidates(field: Field, low: int, high: int | None) -> list[str]:
     found: list[str] = []
+    if low > MAX_BOUNDARY_LENGTH:  # no request under the body limit could carry one
+        return found
     if field.pattern is None:
         for word in ("alpha", "bravo", "charlie"):
             plain = word if low <= len(word) else word + "x" * (low - len(word))

@@ -17,7 +17,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import AwareDatetime, StrictBool, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    StrictBool,
+    StrictStr,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic import Field as PydanticField
 
 from generator import naming
@@ -65,6 +74,8 @@ RESOURCE_KEYS = (
 )
 OWNER_KEYS = ("field", "max_length", "pattern")
 LIST_KEYS = ("default_limit", "max_limit", "default_sort")
+# Query parameters of every list; a filter of the same name could not be told apart.
+LIST_PARAMETERS = frozenset({"offset", "limit", "sort"})
 COMMON_FIELD_KEYS = (
     "type",
     "description",
@@ -252,13 +263,41 @@ def _pattern_problem(pattern: str) -> str | None:
     return None
 
 
+# The same rules as generated/support.py applies to dates and datetimes (the goldens and the
+# generated contract tests hold the two to the same behaviour).
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
+)
+
+
+def _iso_date_text(value: object) -> object:
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError('expected a date as "YYYY-MM-DD"')
+
+
+def _iso_datetime_text(value: object) -> object:
+    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value):
+        return value
+    raise ValueError("expected an ISO-8601 datetime with an offset")
+
+
+def _to_utc(value: datetime.datetime) -> datetime.datetime:
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValueError("out of range once converted to UTC") from None
+
+
 def field_adapter(spec_field: Field) -> TypeAdapter[Any]:
     """A validator for one value of a field, with the same rules the generated schemas apply."""
     kind = spec_field.type
     annotation: Any
     if kind in ("string", "text"):
         annotation = Annotated[
-            str,
+            StrictStr,
             StringConstraints(
                 strip_whitespace=spec_field.strip or None,
                 min_length=spec_field.min_length,
@@ -278,14 +317,18 @@ def field_adapter(spec_field: Field) -> TypeAdapter[Any]:
     elif kind == "number":
         annotation = Annotated[
             float,
-            PydanticField(allow_inf_nan=False, ge=spec_field.minimum, le=spec_field.maximum),
+            PydanticField(
+                strict=True, allow_inf_nan=False, ge=spec_field.minimum, le=spec_field.maximum
+            ),
         ]
     elif kind == "boolean":
         annotation = StrictBool
     elif kind == "date":
-        annotation = datetime.date
+        annotation = Annotated[datetime.date, BeforeValidator(_iso_date_text)]
     elif kind == "datetime":
-        annotation = AwareDatetime
+        annotation = Annotated[
+            AwareDatetime, BeforeValidator(_iso_datetime_text), AfterValidator(_to_utc)
+        ]
     elif kind == "uuid":
         annotation = uuid.UUID
     else:
@@ -380,6 +423,12 @@ class _ResourceChecker:
         placeholder = _placeholder_of(self.body.get("path"))
         default_field = placeholder or DEFAULT_OWNER_FIELD
         if raw is MISSING:
+            problem = naming.field_name_problem(default_field)
+            if problem is None and default_field in ("id", "created_at", "updated_at"):
+                problem = f"{default_field!r} is server-managed; choose another owner name"
+            if problem:
+                check.report(check.at(self.body, "path"), f"{self.path}.path", problem)
+                return None
             return Owner(
                 default_field, default_field, DEFAULT_OWNER_MAX_LENGTH, DEFAULT_OWNER_PATTERN
             )
@@ -632,6 +681,13 @@ class _FieldChecker:
             sortable=check.boolean(body, "sortable", path, False),
             **constraints,
         )
+        if spec_field.filterable and self.name in LIST_PARAMETERS:
+            check.report(
+                check.at(body, "filterable"),
+                f"{path}.filterable",
+                f"a filter named {self.name!r} would share ?{self.name}= with paging and "
+                "sorting; rename the field to filter on it",
+            )
         if len(check.problems) > count_before:
             return None
         if has_default:
@@ -878,6 +934,8 @@ def _cross_checks(
             ("path", normalized_path),
         ):
             other = seen[kind].get(value)
+            if other is None and kind == "path":
+                other = _overlapping(resource, seen["path"].values())
             if other is None:
                 seen[kind][value] = resource
                 continue
@@ -891,17 +949,38 @@ def _cross_checks(
             theirs = {"name": "", "module": "", "table": "", "path": f"{other.path!r} "}[kind]
             key = f"resources.{resource.name}" + ("" if kind in ("name", "module") else f".{kind}")
             what = "module name" if kind == "module" else kind
-            problems.append(
-                Problem(
-                    resource.file,
-                    where.line,
-                    where.column,
-                    key,
-                    f"{what} {shown!r} is already used by resource {other.name} "
-                    f"({theirs}in {other.file})",
-                )
+            message = (
+                f"{what} {shown!r} is already used by resource {other.name} "
+                f"({theirs}in {other.file})"
             )
+            if kind == "path" and normalized_path != re.sub(r"\{[^}]*\}", "{}", other.path):
+                message = (
+                    f"path {shown!r} overlaps resource {other.name}'s {other.path!r} (in "
+                    f"{other.file}): a placeholder matches any segment, so one URL could "
+                    "mean either"
+                )
+            problems.append(Problem(resource.file, where.line, where.column, key, message))
     return problems
+
+
+def _route_shapes(resource: Resource) -> tuple[tuple[str, ...], ...]:
+    """The collection and item URL templates of a resource, with placeholders as None."""
+    segments = tuple(
+        "" if naming.PLACEHOLDER.match(part) else part for part in resource.path.split("/")[1:]
+    )
+    return segments, (*segments, "")
+
+
+def _overlapping(resource: Resource, others: Iterable[Resource]) -> Resource | None:
+    """Another resource one of whose routes could match the same URL as one of this one's."""
+    for other in others:
+        for mine in _route_shapes(resource):
+            for theirs in _route_shapes(other):
+                if len(mine) == len(theirs) and all(
+                    a == b or not a or not b for a, b in zip(mine, theirs, strict=True)
+                ):
+                    return other
+    return None
 
 
 def _position_of(documents: Sequence[SpecDocument], resource: Resource, kind: str) -> Position:

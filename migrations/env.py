@@ -62,7 +62,10 @@ async def run_online() -> None:
     except ConfigError as error:
         raise SystemExit(f"error: {error}") from None
     settings = settings.model_copy(update={"db_statement_timeout": MIGRATION_STATEMENT_TIMEOUT})
-    engine = make_engine(settings, autocommit=False)
+    try:
+        engine = make_engine(settings, autocommit=False)
+    except ConfigError as error:
+        raise SystemExit(f"error: {error}") from None
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

@@ -10,18 +10,15 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi import Response as FastAPIResponse
 from pydantic import BaseModel, ConfigDict, StrictBool
-from sqlalchemy import bindparam, not_, update
+from sqlalchemy import bindparam, not_
 
 from generated.models.task import Task
 from generated.routers.task import (
-    COLUMNS,
     ITEM_PATH,
-    OWNER,
     RESOURCE_NAME,
-    ROW_ID,
+    UPDATE_OWNED_ROW,
     TaskIdParam,
     TaskOwnerParam,
-    owner_is,
 )
 from generated.schemas.task import TaskRead
 from generated.support import (
@@ -41,10 +38,10 @@ class CompleteBody(BaseModel):
     completed: StrictBool
 
 
-# Built once: requests only bind the owner, the id, the time and (to set) the new state.
-_OWNED_ROW = update(Task).where(Task.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
-TOGGLE = _OWNED_ROW.values(completed=not_(Task.completed), updated_at=bindparam("now__"))
-SET = _OWNED_ROW.values(completed=bindparam("completed__"), updated_at=bindparam("now__"))
+# Built once from the generated owner-scoped UPDATE: requests only bind the owner, the id,
+# the time and (to set it) the new state.
+TOGGLE = UPDATE_OWNED_ROW.values(completed=not_(Task.completed), updated_at=bindparam("now__"))
+SET = UPDATE_OWNED_ROW.values(completed=bindparam("completed__"), updated_at=bindparam("now__"))
 
 
 def build_router(connect: ConnectionFactory) -> APIRouter:

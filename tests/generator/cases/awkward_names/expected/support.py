@@ -13,8 +13,9 @@ import re
 from collections.abc import Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
-from fastapi import HTTPException, Response, status
+from fastapi import HTTPException, Request, Response, status
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator
 from sqlalchemy import BigInteger, DateTime, Dialect, Integer, String, Text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -129,12 +130,53 @@ PlainInt = Annotated[int, BeforeValidator(_refuse_non_decimal)]
 """An integer from a path or query string: digits only, optionally negative."""
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
+)
+
+
+def _iso_date_text(value: object) -> object:
+    """Only "YYYY-MM-DD": Pydantic alone would also take numbers and datetimes."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    raise ValueError('expected a date as "YYYY-MM-DD"')
+
+
+def _iso_datetime_text(value: object) -> object:
+    """Only ISO-8601 text with an offset: Pydantic alone would also take Unix timestamps."""
+    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value
+    raise ValueError("expected an ISO-8601 datetime with an offset, like 2026-01-01T09:30:00Z")
+
+
 def _to_utc(value: datetime.datetime) -> datetime.datetime:
-    return value.astimezone(datetime.UTC)
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 has no UTC year
+        raise ValueError("out of range once converted to UTC") from None
 
 
-UTCDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-"""An input datetime: an offset is required (a naive value is 422), and it is kept in UTC."""
+DateText = Annotated[datetime.date, BeforeValidator(_iso_date_text)]
+"""An input date: "YYYY-MM-DD" and nothing else."""
+
+UTCDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text), AfterValidator(_to_utc)]
+"""An input datetime: ISO-8601 with an offset (a naive value is 422), kept in UTC."""
+
+
+def _bool_text(value: object) -> object:
+    if value in ("true", "false") or isinstance(value, bool):
+        return value
+    raise ValueError("expected true or false")
+
+
+BoolText = Annotated[bool, BeforeValidator(_bool_text)]
+"""A boolean from a query string: `true` or `false`, not yes/no/on/off/1/0."""
 
 
 OMITTED: Any = None
@@ -173,6 +215,18 @@ def not_found(resource: str, row_id: object) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{resource} {row_id} not found")
 
 
+def method_not_allowed() -> HTTPException:
+    """405 for a method the spec does not serve on a path (the app fills in `Allow`)."""
+    return HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, detail="method not allowed")
+
+
+def location_of(request: Request, row_id: object) -> str:
+    """The new row's URL as the client wrote the collection's: still percent-encoded."""
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1").split("?", 1)[0] if raw else quote(request.scope["path"])
+    return f"{path.rstrip('/')}/{quote(str(row_id), safe='')}"
+
+
 def json_response(
     model: BaseModel,
     *,
@@ -186,8 +240,3 @@ def json_response(
         headers=headers,
         media_type="application/json",
     )
-
-
-def row_values(row: Any) -> dict[str, Any]:
-    """A result row as a plain dict, for building response models without re-validation."""
-    return dict(row._mapping)

@@ -37,6 +37,7 @@ from generated.support import (
     StatementCache,
     StorableText,
     json_response,
+    location_of,
     not_found,
     utcnow,
 )
@@ -136,17 +137,15 @@ async def read_query() -> Select[Any]:
     return await crud.select(where=[Thing.id == ROW_ID, owner_is(OWNER)])
 
 
-async def insert_statement() -> ReturningInsert[Any]:
-    return insert(Thing).returning(*COLUMNS)
-
-
-async def update_statement() -> ReturningUpdate[Any]:
-    """SET comes from the parameters given; WHERE is the id and the owner."""
-    return update(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
-
-
-async def delete_statement() -> ReturningDelete[Any]:
-    return delete(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(Thing.id)
+INSERT_ROW: ReturningInsert[Any] = insert(Thing).returning(*COLUMNS)
+"""The columns come from the parameters given."""
+UPDATE_OWNED_ROW: ReturningUpdate[Any] = (
+    update(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+)
+"""SET comes from the parameters given; WHERE is the id and the owner."""
+DELETE_OWNED_ROW: ReturningDelete[Any] = (
+    delete(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(Thing.id)
+)
 
 
 def build_router(connect: ConnectionFactory) -> APIRouter:
@@ -268,12 +267,11 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         values = body.model_dump()
         values["user_id"] = owner
         values["created_at"] = values["updated_at"] = now
-        statement = await statements.get("insert", insert_statement)
         async with connect() as conn:
-            row = (await conn.execute(statement, values)).one()
+            row = (await conn.execute(INSERT_ROW, values)).one()
             await conn.commit()
         created = ThingRead.model_construct(**row._mapping)
-        location = f"{request.scope['path'].rstrip('/')}/{created.id}"
+        location = location_of(request, created.id)
         return json_response(
             created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
         )
@@ -309,10 +307,9 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     ) -> Response:
         values = body.model_dump()
         values["updated_at"] = utcnow()
-        statement = await statements.get("update", update_statement)
         async with connect() as conn:
             row = (
-                await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})
+                await conn.execute(UPDATE_OWNED_ROW, {**values, "id__": row_id, "owner__": owner})
             ).first()
             await conn.commit()
         if row is None:
@@ -335,9 +332,8 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         changes = body.model_dump(exclude_unset=True)
         keys = {"id__": row_id, "owner__": owner}
         changes["updated_at"] = utcnow()
-        statement = await statements.get("update", update_statement)
         async with connect() as conn:
-            row = (await conn.execute(statement, {**changes, **keys})).first()
+            row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
@@ -352,9 +348,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def delete_thing(owner: ThingOwnerParam, row_id: ThingIdParam) -> Response:
-        statement = await statements.get("delete", delete_statement)
         async with connect() as conn:
-            deleted = (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first()
+            deleted = (
+                await conn.execute(DELETE_OWNED_ROW, {"id__": row_id, "owner__": owner})
+            ).first()
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)

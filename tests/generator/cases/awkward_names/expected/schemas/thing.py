@@ -22,7 +22,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from generated.support import OMITTED, StorableText
+from generated.support import OMITTED, DateText, StorableText
 
 Thing_size = Annotated[StrictInt, Field(ge=-9223372036854775808, le=9223372036854775807)]
 """One value of `size` (integer), with the spec's constraints."""
@@ -45,7 +45,7 @@ Thing_read = StrictBool
 Thing_page = Annotated[StrictInt, Field(ge=-9223372036854775808, le=9223372036854775807)]
 """One value of `page` (integer), with the spec's constraints."""
 
-Thing_update = datetime.date
+Thing_update = DateText
 """One value of `update` (date), with the spec's constraints."""
 
 Thing_uuid = UUID
@@ -60,7 +60,7 @@ Thing_type = Literal["a", "b"]
 Thing_format = Annotated[StrictStr, StringConstraints(max_length=10), StorableText]
 """One value of `format` (string), with the spec's constraints."""
 
-Thing_date = datetime.date
+Thing_date = DateText
 """One value of `date` (date), with the spec's constraints."""
 
 

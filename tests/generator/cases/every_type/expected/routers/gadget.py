@@ -7,7 +7,6 @@ statements with the owner in their WHERE clause, so there is no read-then-write 
 another owner's row behaves exactly like a missing one.
 """
 
-import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -39,12 +38,15 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     INT64_MIN,
+    BoolText,
     ConnectionFactory,
+    DateText,
     PlainInt,
     StatementCache,
     StorableText,
     UTCDatetime,
     json_response,
+    location_of,
     not_found,
     utcnow,
 )
@@ -168,17 +170,15 @@ async def read_query() -> Select[Any]:
     return await crud.select(where=[Gadget.id == ROW_ID, owner_is(OWNER)])
 
 
-async def insert_statement() -> ReturningInsert[Any]:
-    return insert(Gadget).returning(*COLUMNS)
-
-
-async def update_statement() -> ReturningUpdate[Any]:
-    """SET comes from the parameters given; WHERE is the id and the owner."""
-    return update(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
-
-
-async def delete_statement() -> ReturningDelete[Any]:
-    return delete(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(Gadget.id)
+INSERT_ROW: ReturningInsert[Any] = insert(Gadget).returning(*COLUMNS)
+"""The columns come from the parameters given."""
+UPDATE_OWNED_ROW: ReturningUpdate[Any] = (
+    update(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+)
+"""SET comes from the parameters given; WHERE is the id and the owner."""
+DELETE_OWNED_ROW: ReturningDelete[Any] = (
+    delete(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(Gadget.id)
+)
 
 
 def build_router(connect: ConnectionFactory) -> APIRouter:
@@ -236,21 +236,22 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
             Query(alias="weight__lte", description="Only rows whose weight is at most this."),
         ] = None,
         filter_active: Annotated[
-            bool | None, Query(alias="active", description="Only rows whose active equals this.")
+            BoolText | None,
+            Query(alias="active", description="Only rows whose active equals this."),
         ] = None,
         filter_released_on: Annotated[
-            datetime.date | None,
+            DateText | None,
             Query(alias="released_on", description="Only rows whose released_on equals this."),
         ] = None,
         filter_released_on__gte: Annotated[
-            datetime.date | None,
+            DateText | None,
             Query(
                 alias="released_on__gte",
                 description="Only rows whose released_on is at least this.",
             ),
         ] = None,
         filter_released_on__lte: Annotated[
-            datetime.date | None,
+            DateText | None,
             Query(
                 alias="released_on__lte", description="Only rows whose released_on is at most this."
             ),
@@ -356,12 +357,11 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         values = body.model_dump()
         values["user_id"] = owner
         values["created_at"] = values["updated_at"] = now
-        statement = await statements.get("insert", insert_statement)
         async with connect() as conn:
-            row = (await conn.execute(statement, values)).one()
+            row = (await conn.execute(INSERT_ROW, values)).one()
             await conn.commit()
         created = GadgetRead.model_construct(**row._mapping)
-        location = f"{request.scope['path'].rstrip('/')}/{created.id}"
+        location = location_of(request, created.id)
         return json_response(
             created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
         )
@@ -403,10 +403,9 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     ) -> Response:
         values = body.model_dump()
         values["updated_at"] = utcnow()
-        statement = await statements.get("update", update_statement)
         async with connect() as conn:
             row = (
-                await conn.execute(statement, {**values, "id__": row_id, "owner__": owner})
+                await conn.execute(UPDATE_OWNED_ROW, {**values, "id__": row_id, "owner__": owner})
             ).first()
             await conn.commit()
         if row is None:
@@ -432,9 +431,8 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         changes = body.model_dump(exclude_unset=True)
         keys = {"id__": row_id, "owner__": owner}
         changes["updated_at"] = utcnow()
-        statement = await statements.get("update", update_statement)
         async with connect() as conn:
-            row = (await conn.execute(statement, {**changes, **keys})).first()
+            row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
@@ -451,9 +449,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def delete_gadget(owner: GadgetOwnerParam, row_id: GadgetIdParam) -> Response:
-        statement = await statements.get("delete", delete_statement)
         async with connect() as conn:
-            deleted = (await conn.execute(statement, {"id__": row_id, "owner__": owner})).first()
+            deleted = (
+                await conn.execute(DELETE_OWNED_ROW, {"id__": row_id, "owner__": owner})
+            ).first()
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)

@@ -22,7 +22,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from generated.support import OMITTED, StorableText, UTCDatetime
+from generated.support import OMITTED, DateText, StorableText, UTCDatetime
 
 Gadget_name = Annotated[
     StrictStr,
@@ -47,7 +47,7 @@ Gadget_weight = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0.5,
 Gadget_active = StrictBool
 """One value of `active` (boolean), with the spec's constraints."""
 
-Gadget_released_on = datetime.date
+Gadget_released_on = DateText
 """One value of `released_on` (date), with the spec's constraints."""
 
 Gadget_checked_at = UTCDatetime

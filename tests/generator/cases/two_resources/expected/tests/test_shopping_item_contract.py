@@ -271,15 +271,15 @@ async def test_the_default_sort_is_the_specs(client: httpx.AsyncClient, owner: s
 
 
 @pytest.mark.parametrize(
-    ("parameter", "unused", "value", "row_index"),
+    ("parameter", "value", "row_index"),
     [
-        ("quantity", "", "1", 0),
-        ("quantity__gte", "", "2", 1),
-        ("quantity__lte", "", "1", 0),
+        ("quantity", "1", 0),
+        ("quantity__gte", "2", 1),
+        ("quantity__lte", "1", 0),
     ],
 )
 async def test_filters_return_only_matching_rows(
-    client: httpx.AsyncClient, owner: str, parameter: str, unused: str, value: str, row_index: int
+    client: httpx.AsyncClient, owner: str, parameter: str, value: str, row_index: int
 ) -> None:
     created = [await create(client, owner, row) for row in ROWS[:2]]
     page = await list_rows(client, owner, {parameter: value})
@@ -385,11 +385,9 @@ async def test_operations_not_served_answer_405(
 ) -> None:
     url = collection(owner) if path == "collection" else item(owner, MISSING_ID)
     response = await client.request(method, url, json={} if method != "GET" else None)
-    if allowed:
-        assert_error(response, 405, "method_not_allowed")
-        assert set(response.headers["allow"].split(", ")) >= set(allowed.split(", "))
-    else:
-        assert_error(response, 404, "not_found")
+    assert_error(response, 405, "method_not_allowed")
+    listed = {name for name in response.headers["allow"].split(", ") if name}
+    assert listed == {name for name in allowed.split(", ") if name}
 
 
 async def test_openapi_lists_exactly_the_served_operations(client: httpx.AsyncClient) -> None:

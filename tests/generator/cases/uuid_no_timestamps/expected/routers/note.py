@@ -35,6 +35,7 @@ from generated.support import (
     StatementCache,
     StorableText,
     json_response,
+    location_of,
     not_found,
 )
 
@@ -105,17 +106,15 @@ async def read_query() -> Select[Any]:
     return await crud.select(where=[Note.id == ROW_ID, owner_is(OWNER)])
 
 
-async def insert_statement() -> ReturningInsert[Any]:
-    return insert(Note).returning(*COLUMNS)
-
-
-async def update_statement() -> ReturningUpdate[Any]:
-    """SET comes from the parameters given; WHERE is the id and the owner."""
-    return update(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
-
-
-async def delete_statement() -> ReturningDelete[Any]:
-    return delete(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(Note.id)
+INSERT_ROW: ReturningInsert[Any] = insert(Note).returning(*COLUMNS)
+"""The columns come from the parameters given."""
+UPDATE_OWNED_ROW: ReturningUpdate[Any] = (
+    update(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+)
+"""SET comes from the parameters given; WHERE is the id and the owner."""
+DELETE_OWNED_ROW: ReturningDelete[Any] = (
+    delete(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(Note.id)
+)
 
 
 def build_router(connect: ConnectionFactory) -> APIRouter:
@@ -187,12 +186,11 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         values = body.model_dump()
         values["id"] = uuid4()
         values["owner"] = owner
-        statement = await statements.get("insert", insert_statement)
         async with connect() as conn:
-            row = (await conn.execute(statement, values)).one()
+            row = (await conn.execute(INSERT_ROW, values)).one()
             await conn.commit()
         created = NoteRead.model_construct(**row._mapping)
-        location = f"{request.scope['path'].rstrip('/')}/{created.id}"
+        location = location_of(request, created.id)
         return json_response(
             created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
         )
