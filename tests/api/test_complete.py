@@ -8,37 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from typing import Any
 
 import httpx
 import pytest
 
+from tests.api.tasks import Json, complete_url, create, read
+
 pytestmark = pytest.mark.anyio
-
-Json = dict[str, Any]
-
-
-def collection(owner: str) -> str:
-    return f"/api/{owner}/tasks"
-
-
-def complete_url(owner: str, task_id: int) -> str:
-    return f"/api/{owner}/tasks/{task_id}/complete"
-
-
-async def create(client: httpx.AsyncClient, owner: str, **fields: Any) -> Json:
-    body = {"title": "A task", **fields}
-    response = await client.post(collection(owner), json=body)
-    assert response.status_code == 201, response.text
-    task: Json = response.json()
-    return task
-
-
-async def read(client: httpx.AsyncClient, owner: str, task_id: int) -> Json:
-    response = await client.get(f"/api/{owner}/tasks/{task_id}")
-    assert response.status_code == 200, response.text
-    task: Json = response.json()
-    return task
 
 
 async def complete(

@@ -15,10 +15,10 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from app.settings import Settings
+from tests.api.tasks import Json, assert_error, collection, create, item
 
 pytestmark = pytest.mark.anyio
 
-Json = dict[str, Any]
 
 MIB = 1024 * 1024
 ITEM_METHODS: list[tuple[str, str, Json | None]] = [
@@ -29,28 +29,6 @@ ITEM_METHODS: list[tuple[str, str, Json | None]] = [
     ("PATCH", "/complete", None),
 ]
 WRITES: list[tuple[str, bool]] = [("POST", False), ("PUT", True), ("PATCH", True)]
-
-
-def collection(owner: str) -> str:
-    return f"/api/{owner}/tasks"
-
-
-def item(owner: str, task_id: int | str) -> str:
-    return f"/api/{owner}/tasks/{task_id}"
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> Json:
-    """The envelope of the contract, with `code`; returns the inner `error` object."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}
-    error: Json = body["error"]
-    assert set(error) == {"code", "message", "details"}
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    assert isinstance(error["details"], list)
-    return error
 
 
 def assert_validation_error(response: httpx.Response, *location: str | int) -> Json:
@@ -64,14 +42,6 @@ def assert_validation_error(response: httpx.Response, *location: str | int) -> J
         locations = [tuple(detail["loc"][: len(location)]) for detail in error["details"]]
         assert tuple(location) in locations, error["details"]
     return error
-
-
-async def create(client: httpx.AsyncClient, owner: str, **fields: Any) -> Json:
-    body = {"title": "A task", **fields}
-    response = await client.post(collection(owner), json=body)
-    assert response.status_code == 201, response.text
-    task: Json = response.json()
-    return task
 
 
 async def snapshot(client: httpx.AsyncClient, owner: str) -> bytes:

@@ -19,10 +19,10 @@ from fastapi import FastAPI
 from sqlalchemy import insert
 
 from generated.models.task import Task
+from tests.api.tasks import Json, collection, create, item, read
 
 pytestmark = pytest.mark.anyio
 
-Json = dict[str, Any]
 
 TASK_KEYS = {"id", "user_id", "title", "description", "completed", "created_at", "updated_at"}
 PAGE_KEYS = {"data", "total_count", "has_more", "offset", "limit"}
@@ -39,14 +39,6 @@ SORTS = (
 )
 SPEC_DESCRIPTION = "A to-do item that belongs to one user."
 FIXED_TIME = datetime.datetime(2020, 1, 1, 12, 0, 0, tzinfo=datetime.UTC)
-
-
-def collection(owner: str) -> str:
-    return f"/api/{owner}/tasks"
-
-
-def item(owner: str, task_id: int) -> str:
-    return f"/api/{owner}/tasks/{task_id}"
 
 
 def timestamp(value: Any) -> datetime.datetime:
@@ -68,21 +60,6 @@ def assert_task_shape(task: Json, owner: str) -> None:
     assert isinstance(task["completed"], bool)
     timestamp(task["created_at"])
     timestamp(task["updated_at"])
-
-
-async def create(client: httpx.AsyncClient, owner: str, **fields: Any) -> Json:
-    body = {"title": "A task", **fields}
-    response = await client.post(collection(owner), json=body)
-    assert response.status_code == 201, response.text
-    task: Json = response.json()
-    return task
-
-
-async def read(client: httpx.AsyncClient, owner: str, task_id: int) -> Json:
-    response = await client.get(item(owner, task_id))
-    assert response.status_code == 200, response.text
-    task: Json = response.json()
-    return task
 
 
 async def list_page(client: httpx.AsyncClient, owner: str, **params: str | int) -> Json:

@@ -8,30 +8,13 @@ and the victim's row reads back byte for byte as before. Lists never show other 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import httpx
 import pytest
 
+from tests.api.tasks import Json, collection, create, item
+
 pytestmark = pytest.mark.anyio
-
-Json = dict[str, Any]
-
-
-def collection(owner: str) -> str:
-    return f"/api/{owner}/tasks"
-
-
-def item(owner: str, task_id: int) -> str:
-    return f"/api/{owner}/tasks/{task_id}"
-
-
-async def create(client: httpx.AsyncClient, owner: str, **fields: Any) -> Json:
-    body = {"title": "A task", **fields}
-    response = await client.post(collection(owner), json=body)
-    assert response.status_code == 201, response.text
-    task: Json = response.json()
-    return task
 
 
 async def missing_id(client: httpx.AsyncClient, owner: str) -> int:
