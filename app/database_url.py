@@ -76,7 +76,11 @@ def _postgres(
         "timeout": connect_timeout,
         "command_timeout": statement_timeout + 1,
         "statement_cache_size": statement_cache_size,
-        "server_settings": {"statement_timeout": str(int(statement_timeout * 1000))},
+        # UTC sessions: timestamps without an offset (server defaults) mean UTC, as on SQLite.
+        "server_settings": {
+            "statement_timeout": str(int(statement_timeout * 1000)),
+            "TimeZone": "UTC",
+        },
     }
     ssl_mode = query.pop("sslmode", None) or query.pop("ssl", None)
     if ssl_mode is not None:

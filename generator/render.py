@@ -207,7 +207,9 @@ def _server_default(field: Field) -> str:
     elif isinstance(value, int | float):
         expression = f"sql_text({literal(repr(value))})"
     elif isinstance(value, datetime.datetime):
-        expression = literal(value.astimezone(datetime.UTC).isoformat(sep=" "))
+        # The text SQLite stores for the app's own writes, read as UTC on PostgreSQL too
+        # (connections set TimeZone=UTC), so backfilled rows compare equal to written ones.
+        expression = literal(value.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"))
     elif isinstance(value, datetime.date | uuid.UUID):
         expression = literal(str(value) if isinstance(value, datetime.date) else value.hex)
     else:

@@ -35,6 +35,7 @@ def test_timeouts_reach_the_driver() -> None:
     assert target.connect_args["timeout"] == 7.0
     assert target.connect_args["server_settings"] == {
         "statement_timeout": "2500",
+        "TimeZone": "UTC",
         "application_name": "api",
     }
 

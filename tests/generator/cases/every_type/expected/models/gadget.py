@@ -55,7 +55,7 @@ class Gadget(Base):
     active: Mapped[bool] = mapped_column(Boolean(), server_default=sql_text("true"))
     released_on: Mapped[datetime.date] = mapped_column(Date(), server_default="2024-02-29")
     checked_at: Mapped[datetime.datetime | None] = mapped_column(
-        UTCDateTime(), server_default="2024-03-01 10:30:00+00:00"
+        UTCDateTime(), server_default="2024-03-01 10:30:00.000000"
     )
     serial: Mapped[UUID] = mapped_column(Uuid(), server_default="6f1c2a526c3e4f5e9a7b2d8e0b1c4d5f")
     color: Mapped[str] = mapped_column(code_point_text(5), server_default="green")
