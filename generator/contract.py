@@ -133,7 +133,6 @@ def contract_data(resource: Resource) -> ContractData | None:
 
     bad_ids: tuple[str, ...]
     owner = resource.owner.field
-    managed = ("id", owner, *(("created_at", "updated_at") if resource.timestamps else ()))
     if resource.id_type == "integer":
         missing_id = code(INT64_MAX)
         bad_ids = (code("abc"), code(0), code(-1), code(INT64_MAX + 1), code("1.5"))
@@ -182,7 +181,7 @@ def contract_data(resource: Resource) -> ContractData | None:
         nullable=tuple(field.name for field in fields if field.nullable),
         missing_id=missing_id,
         bad_ids=bad_ids,
-        server_managed=managed,
+        server_managed=resource.server_managed,
         non_finite=tuple(field.name for field in fields if field.type == "number"),
     )
 

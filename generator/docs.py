@@ -94,7 +94,7 @@ def field_rows(resource: Resource) -> tuple[FieldRow, ...]:
 
 def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
     """The example session: create, read, list, update, replace, delete, then a 404."""
-    collection = prefix + resource.path.replace(f"{{{resource.owner.path_param}}}", EXAMPLE_OWNER)
+    collection = prefix + resource.path.replace(f"{{{resource.owner.field}}}", EXAMPLE_OWNER)
     row_id: Any = 1 if resource.id_type == "integer" else EXAMPLE_UUID
     item = f"{collection}/{row_id}"
     found = {field.name: samples(field) for field in resource.fields}

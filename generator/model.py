@@ -67,10 +67,9 @@ class Field:
 
 @dataclass(frozen=True)
 class Owner:
-    """Who a row belongs to: the column, the URL placeholder that names it, and its rules."""
+    """Who a row belongs to: the column (also the path's placeholder) and its rules."""
 
     field: str
-    path_param: str
     max_length: int
     pattern: str
 
@@ -111,6 +110,12 @@ class Resource:
     """The spec file as generated headers name it (relative to the project root)."""
     file: str
     """The spec file as problems name it (relative to the working directory)."""
+
+    @property
+    def server_managed(self) -> tuple[str, ...]:
+        """The columns clients never write: the id, the owner and, with timestamps, those."""
+        timestamps = ("created_at", "updated_at") if self.timestamps else ()
+        return ("id", self.owner.field, *timestamps)
 
     @property
     def sort_keys(self) -> tuple[SortKey, ...]:

@@ -47,12 +47,10 @@ class FieldCode:
     value_type: str
     create_annotation: str
     create_assignment: str
-    update_annotation: str
     description_keyword: str
     read_type: str
     read_assignment: str
     column_type: str
-    column_python_type: str
     column_keywords: str
 
 
@@ -238,12 +236,10 @@ def _field_code(resource: Resource, field: Field) -> FieldCode:
         value_type=_value_type(field),
         create_annotation=create_annotation,
         create_assignment=create_assignment,
-        update_annotation=create_annotation,
         description_keyword=description_keyword,
         read_type=_read_type(field),
         read_assignment=f" = Field({description})" if description else "",
         column_type=_column_type(field),
-        column_python_type=_read_type(field),
         column_keywords=_server_default(field),
     )
 
@@ -388,14 +384,7 @@ def resource_code(resource: Resource, prefix: str) -> ResourceCode:
         ),
         doc_fields=field_rows(resource),
         doc_examples=examples(resource, prefix),
-        server_managed=", ".join(
-            f"`{name}`"
-            for name in (
-                "id",
-                owner,
-                *(("created_at", "updated_at") if resource.timestamps else ()),
-            )
-        ),
+        server_managed=", ".join(f"`{name}`" for name in resource.server_managed),
         operation_ids={
             "list": f"list_{plural(singular)}",
             "create": f"create_{singular}",

@@ -429,9 +429,7 @@ class _ResourceChecker:
             if problem:
                 check.report(check.at(self.body, "path"), f"{self.path}.path", problem)
                 return None
-            return Owner(
-                default_field, default_field, DEFAULT_OWNER_MAX_LENGTH, DEFAULT_OWNER_PATTERN
-            )
+            return Owner(default_field, DEFAULT_OWNER_MAX_LENGTH, DEFAULT_OWNER_PATTERN)
         owner = check.mapping(raw, check.at(self.body, "owner"), path)
         if owner is None:
             return None
@@ -447,7 +445,6 @@ class _ResourceChecker:
         pattern = check.pattern(owner, "pattern", path)
         return Owner(
             field=field_name,
-            path_param=placeholder or field_name,
             max_length=max_length or DEFAULT_OWNER_MAX_LENGTH,
             pattern=pattern or DEFAULT_OWNER_PATTERN,
         )
@@ -467,7 +464,7 @@ class _ResourceChecker:
         check, key = self.checker, f"{self.path}.path"
         raw = self.body.get("path", MISSING)
         if raw is MISSING:
-            return f"/{{{owner.path_param}}}/{table}" if owner else None
+            return f"/{{{owner.field}}}/{table}" if owner else None
         where = check.at(self.body, "path")
         if not isinstance(raw, str) or not raw.startswith("/") or raw.endswith("/"):
             check.report(
