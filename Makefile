@@ -60,7 +60,7 @@ test: generate
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: generate
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""The pure parts of `make bench` (bench/run.py), on canned text: no server, no wrk, no timing."""
+"""The pure parts of `make bench` (bench/), on canned text: no server, no wrk, no timing."""
 
 from __future__ import annotations
 
@@ -6,8 +6,19 @@ import math
 
 import pytest
 
-from bench import run
-from bench.run import Sample
+from bench.config import BenchError, load_config
+from bench.machine import (
+    parse_cpu_busy_ticks,
+    parse_proc_stat,
+    parse_vm_rss_kib,
+    postgres_client_database,
+    ticks_spent,
+)
+from bench.report import comparison_tables, error_report, rows_label, target_lines
+from bench.scenarios import EXPECTED_STATUSES, SCENARIOS
+from bench.servers import serve_command_from_make, with_app_module
+from bench.stats import Sample, interleaved_order, median, ratio, round_ratios, summarise
+from bench.wrk import WrkParseError, parse_duration_us, parse_wrk_output
 
 CLEAN_WRK = """\
 Running 2s test @ http://127.0.0.1:52107
@@ -71,19 +82,19 @@ def sample(app: str, round_number: int, rps: float, rss_kib: int, errors: int = 
 
 
 def test_clean_wrk_output_is_parsed_with_the_precise_percentiles() -> None:
-    result = run.parse_wrk_output(CLEAN_WRK)
+    result = parse_wrk_output(CLEAN_WRK)
     assert result.requests_per_sec == 362.76
     assert result.requests == 730
     assert result.duration_s == pytest.approx(2.01)
     assert result.p50_us == 74557 and result.p99_us == 202991
     assert result.latency_us[75] == pytest.approx(99910)  # from wrk's distribution text
     assert result.statuses == {200: 698, 201: 32}
-    assert result.error_count(run.EXPECTED_STATUSES["mixed"]) == 0
-    assert result.error_count(run.EXPECTED_STATUSES["get"]) == 32  # 201 is wrong for a read
+    assert result.error_count(EXPECTED_STATUSES["mixed"]) == 0
+    assert result.error_count(EXPECTED_STATUSES["get"]) == 32  # 201 is wrong for a read
 
 
 def test_unexpected_statuses_and_socket_errors_count_as_errors() -> None:
-    result = run.parse_wrk_output(FAILING_WRK)
+    result = parse_wrk_output(FAILING_WRK)
     assert result.unexpected({200}) == {404: 5, 500: 12}
     assert result.socket_errors == {"connect": 0, "read": 3, "write": 0, "timeout": 2}
     assert result.non_2xx_3xx == 17
@@ -94,34 +105,34 @@ def test_unexpected_statuses_and_socket_errors_count_as_errors() -> None:
 
 def test_output_without_the_lua_status_lines_is_refused() -> None:
     without_lua = "\n".join(line for line in CLEAN_WRK.splitlines() if "BENCH" not in line)
-    with pytest.raises(run.WrkParseError, match="BENCH statuses"):
-        run.parse_wrk_output(without_lua)
-    with pytest.raises(run.WrkParseError):
-        run.parse_wrk_output("unable to connect to 127.0.0.1:1 Connection refused\n")
+    with pytest.raises(WrkParseError, match="BENCH statuses"):
+        parse_wrk_output(without_lua)
+    with pytest.raises(WrkParseError):
+        parse_wrk_output("unable to connect to 127.0.0.1:1 Connection refused\n")
 
 
 def test_wrk_durations() -> None:
-    assert run.parse_duration_us("812.00us") == 812
-    assert run.parse_duration_us("12.5ms") == 12_500
-    assert run.parse_duration_us("1.02s") == pytest.approx(1_020_000)
+    assert parse_duration_us("812.00us") == 812
+    assert parse_duration_us("12.5ms") == 12_500
+    assert parse_duration_us("1.02s") == pytest.approx(1_020_000)
     with pytest.raises(ValueError):
-        run.parse_duration_us("12 parsecs")
+        parse_duration_us("12 parsecs")
 
 
 def test_median_and_ratio_skip_missing_values() -> None:
-    assert run.median([3.0, 1.0, 2.0]) == 2.0
-    assert run.median([4.0, 1.0, 2.0, 3.0]) == 2.5
-    assert run.median([1.0, math.nan, 3.0]) == 2.0
-    assert math.isnan(run.median([]))
-    assert run.ratio(3.0, 2.0) == 1.5
-    assert math.isnan(run.ratio(1.0, 0.0))
-    assert math.isnan(run.ratio(math.nan, 2.0))
+    assert median([3.0, 1.0, 2.0]) == 2.0
+    assert median([4.0, 1.0, 2.0, 3.0]) == 2.5
+    assert median([1.0, math.nan, 3.0]) == 2.0
+    assert math.isnan(median([]))
+    assert ratio(3.0, 2.0) == 1.5
+    assert math.isnan(ratio(1.0, 0.0))
+    assert math.isnan(ratio(math.nan, 2.0))
 
 
 def test_summary_takes_medians_rss_max_and_growth() -> None:
     rounds = [sample("generated", 2, 300.0, 90_000), sample("generated", 1, 100.0, 80_000)]
     rounds.append(sample("generated", 3, 200.0, 85_000, errors=4))
-    summary = run.summarise(rounds)
+    summary = summarise(rounds)
     assert summary.requests_per_sec == 200.0
     assert summary.p99_us == 6000.0
     assert summary.app_cpu_us_per_request == pytest.approx(4e6 / 1600)
@@ -137,19 +148,19 @@ def test_ratios_pair_rounds_and_order_alternates() -> None:
         sample("baseline", 2, 100.0, 1),
         sample("generated", 2, 200.0, 1),
     ]
-    assert run.round_ratios(rounds, "generated", "baseline") == [1.5, 2.0]
+    assert round_ratios(rounds, "generated", "baseline") == [1.5, 2.0]
     apps = ["generated", "baseline"]
-    orders = [run.interleaved_order(i, apps) for i in range(3)]
+    orders = [interleaved_order(i, apps) for i in range(3)]
     assert orders == [apps, apps[::-1], apps]
 
 
 def test_report_shouts_about_errors_and_judges_targets() -> None:
     rounds = [sample("generated", 1, 300.0, 100_000, errors=2), sample("baseline", 1, 100.0, 1)]
-    assert "2 errors" in run.error_report(rounds)[0]
-    _, ratio_table, summaries = run.comparison_tables(rounds, ["get"])
+    assert "2 errors" in error_report(rounds)[0]
+    _, ratio_table, summaries = comparison_tables(rounds, ["get"])
     assert "| get | 3.00x |" in ratio_table
     rss = {"generated": [100_000, 120_000], "baseline": [1, 9]}
-    lines = run.target_lines(summaries, {"list": 1.3}, rss)
+    lines = target_lines(summaries, {"list": 1.3}, rss)
     assert "req/s 3.00x of baseline (target >= 1.5x): met" in lines[0]
     assert "p99 9.00 vs 3.00 ms (target: no higher): NOT MET" in lines[0]
     assert lines[1].endswith("NOT MET") and lines[2].endswith("NOT MET")
@@ -158,15 +169,15 @@ def test_report_shouts_about_errors_and_judges_targets() -> None:
 
 def test_proc_files() -> None:
     stat = "4242 (uvicorn (x) y) S 1 4242 4242 0 -1 4194304 98 0 0 0 150 25 0 0 20 0 3 0 2256"
-    assert run.parse_proc_stat(stat) == ("uvicorn (x) y", 175)
-    assert run.parse_vm_rss_kib("Name:\tpython\nVmRSS:\t   81234 kB\nVmData:\t 1 kB\n") == 81234
-    assert run.parse_cpu_busy_ticks("cpu  100 5 20 900 30 1 2 3 0 0\ncpu0 1 2 3 4\n") == 131
+    assert parse_proc_stat(stat) == ("uvicorn (x) y", 175)
+    assert parse_vm_rss_kib("Name:\tpython\nVmRSS:\t   81234 kB\nVmData:\t 1 kB\n") == 81234
+    assert parse_cpu_busy_ticks("cpu  100 5 20 900 30 1 2 3 0 0\ncpu0 1 2 3 4\n") == 131
     backend = "postgres: 15/main: postgres bench 127.0.0.1(52838) idle\0\0"
-    assert run.postgres_client_database(backend) == "bench"
-    assert run.postgres_client_database("postgres: 15/main: checkpointer   ") is None
-    assert run.postgres_client_database("/usr/lib/postgresql/15/bin/postgres\0-D\0/x") is None
+    assert postgres_client_database(backend) == "bench"
+    assert postgres_client_database("postgres: 15/main: checkpointer   ") is None
+    assert postgres_client_database("/usr/lib/postgresql/15/bin/postgres\0-D\0/x") is None
     # A backend that exits between two snapshots must not make the CPU spent negative.
-    assert run.ticks_spent({10: 500, 11: 40}, {10: 520, 12: 7}) == 27
+    assert ticks_spent({10: 500, 11: 40}, {10: 520, 12: 7}) == 27
 
 
 def test_the_server_command_comes_from_make_serve() -> None:
@@ -175,19 +186,19 @@ def test_the_server_command_comes_from_make_serve() -> None:
         ".venv/bin/uvicorn app.main:app --host 127.0.0.1 --port 8123 --workers 1 "
         "--timeout-graceful-shutdown 10\n"
     )
-    command = run.serve_command_from_make(dry_run)
+    command = serve_command_from_make(dry_run)
     assert command[:2] == [".venv/bin/uvicorn", "app.main:app"]
-    baseline = run.with_app_module(command, "bench.baseline.app")
+    baseline = with_app_module(command, "bench.baseline.app")
     assert baseline[1] == "bench.baseline.app:app" and baseline[2:] == command[2:]
-    factory = run.with_app_module(["uvicorn", "--factory", "app.main:create_app"], "m")
+    factory = with_app_module(["uvicorn", "--factory", "app.main:create_app"], "m")
     assert factory == ["uvicorn", "--factory", "m:create_app"]
     with pytest.raises(ValueError):
-        run.serve_command_from_make("nothing to serve\n")
+        serve_command_from_make("nothing to serve\n")
 
 
 def test_config_from_the_environment() -> None:
-    config = run.load_config({})
-    assert config.scenarios == run.SCENARIOS
+    config = load_config({})
+    assert config.scenarios == SCENARIOS
     assert (config.rows, config.large_rows, config.pool_size, config.connections) == (
         100_000,
         1_000_000,
@@ -195,18 +206,18 @@ def test_config_from_the_environment() -> None:
         32,
     )
     assert config.scale_scenarios == ("list", "get")
-    only = run.load_config({"BENCH_SCENARIOS": "mixed, list", "BENCH_QUICK": "1"})
+    only = load_config({"BENCH_SCENARIOS": "mixed, list", "BENCH_QUICK": "1"})
     assert only.scenarios == ("list", "mixed") and only.scale_scenarios == ("list",)
     assert only.rounds == 1 and only.seconds == 2
-    assert run.load_config({"BENCH_SCENARIOS": "create"}).scale_scenarios == ()
-    with pytest.raises(run.BenchError, match="unknown scenario"):
-        run.load_config({"BENCH_SCENARIOS": "lsit"})
-    with pytest.raises(run.BenchError, match="bench"):
-        run.load_config({"BENCH_DB": "test"})  # the benchmark wipes its database
-    with pytest.raises(run.BenchError, match="BENCH_ROUNDS"):
-        run.load_config({"BENCH_ROUNDS": "0"})
-    assert [run.rows_label(n) for n in (100_000, 1_000_000, 1_500)] == ["100k", "1M", "1500"]
-    extra = run.load_config({"BENCH_APP_ENV": "DB_POOL_PRE_PING=false NOTE='a b'"}).app_env
+    assert load_config({"BENCH_SCENARIOS": "create"}).scale_scenarios == ()
+    with pytest.raises(BenchError, match="unknown scenario"):
+        load_config({"BENCH_SCENARIOS": "lsit"})
+    with pytest.raises(BenchError, match="bench"):
+        load_config({"BENCH_DB": "test"})  # the benchmark wipes its database
+    with pytest.raises(BenchError, match="BENCH_ROUNDS"):
+        load_config({"BENCH_ROUNDS": "0"})
+    assert [rows_label(n) for n in (100_000, 1_000_000, 1_500)] == ["100k", "1M", "1500"]
+    extra = load_config({"BENCH_APP_ENV": "DB_POOL_PRE_PING=false NOTE='a b'"}).app_env
     assert extra == {"DB_POOL_PRE_PING": "false", "NOTE": "a b"}
-    with pytest.raises(run.BenchError, match="BENCH_APP_ENV"):
-        run.load_config({"BENCH_APP_ENV": "oops"})
+    with pytest.raises(BenchError, match="BENCH_APP_ENV"):
+        load_config({"BENCH_APP_ENV": "oops"})

@@ -1,7 +1,7 @@
 -- Shared by every scenario script: random rows of the seeded data set, status accounting and
--- the machine-readable summary that bench/run.py parses.
+-- the machine-readable summary that bench/wrk.py parses.
 --
--- Seeded rows (see bench/run.py): row k (0-based) belongs to owner k % OWNERS, named
+-- Seeded rows (see bench/database.py): row k (0-based) belongs to owner k % OWNERS, named
 -- "u%05d", and has id k + 1; so task j of owner o has id j * OWNERS + o + 1.
 -- Script arguments (after `--` on wrk's command line): OWNERS TASKS_PER_OWNER.
 local M = {}

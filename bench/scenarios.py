@@ -1,0 +1,26 @@
+"""The scenarios `make bench` runs: their names, what each sends, which statuses are success.
+
+Each name is also the Lua script wrk runs (`bench/lua/<name>.lua`).
+"""
+
+from __future__ import annotations
+
+SCENARIOS = ("list", "get", "create", "update", "complete", "mixed")
+SCALE_SCENARIOS = ("list", "get")
+WRITE_SCENARIOS = frozenset({"create", "update", "complete", "mixed"})
+EXPECTED_STATUSES: dict[str, frozenset[int]] = {
+    "list": frozenset({200}),
+    "get": frozenset({200}),
+    "create": frozenset({201}),
+    "update": frozenset({200}),
+    "complete": frozenset({200}),
+    "mixed": frozenset({200, 201}),
+}
+SCENARIO_HELP = {
+    "list": "GET first page (20) of a random owner",
+    "get": "GET a random owner's random task",
+    "create": "POST a task for a random owner",
+    "update": "PUT a random task (full replace)",
+    "complete": "PATCH /complete, no body (toggle)",
+    "mixed": "40% list, 40% get, 5% create, 10% PUT, 5% complete",
+}
