@@ -4,17 +4,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# What `make install` installs: exact versions with hashes, the same on every machine and in CI.
+# requirements/app.txt (the served app) and generator.txt (+ the generator) are subsets of it.
+LOCK := requirements/dev.txt
+# uv resolves the locks (`make lock`) and nothing else; installing never needs it. It has its own
+# virtualenv, so `make lock` works while .venv is out of date with pyproject.toml.
+UV_VERSION := 0.13.9
+UV_VENV := .venv-uv
+UV_STAMP := $(UV_VENV)/.uv-$(UV_VERSION)
+LOCK_ARGS ?=
+# One lock for every platform and Python from 3.11, with the hashes of every file of each version.
+UV_COMPILE := --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock"
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 PYTEST_ARGS ?=
 
-.PHONY: help install generate check-generated golden migrate migration check-migrations serve test bench lint format clean
+.PHONY: help install lock generate check-generated golden migrate migration check-migrations serve test bench lint format clean
 
 help:
 	@echo "make serve             set up, generate, migrate and serve on http://$(HOST):$(PORT)"
 	@echo "make test              set up and run the whole test suite"
 	@echo "make bench             generated app vs bench/baseline under wrk on PostgreSQL (BENCH_QUICK=1: ~1 min)"
+	@echo "make install           the virtualenv, exactly as requirements/dev.txt pins it"
+	@echo "make lock              re-resolve requirements/*.txt from pyproject.toml (LOCK_ARGS=--upgrade)"
 	@echo "make generate          regenerate generated/ from spec/"
 	@echo "make check-generated   fail if generated/ differs from what spec/ produces"
 	@echo "make golden            rewrite tests/generator/cases/*/expected* from the generator; review the diff"
@@ -25,14 +38,28 @@ help:
 	@echo "make format            ruff format and import sorting (generated/ is left alone)"
 	@echo "make clean             remove the virtualenv, caches and the local SQLite database"
 
-$(STAMP): pyproject.toml
+# A changed lock or pyproject.toml rebuilds the virtualenv from scratch, so it holds exactly
+# what the lock says (nothing left over from an earlier lock). pip checks every file's hash.
+$(STAMP): $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed; set PYTHON=python3.x")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@$(BIN)/python -m pip check || { echo 'pyproject.toml needs what $(LOCK) lacks: run `make lock`'; exit 1; }
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+$(UV_STAMP):
+	$(PYTHON) -m venv --clear $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	@touch $(UV_STAMP)
+
+# The superset first; the subsets are constrained by it, so a package has one version in all three.
+lock: $(UV_STAMP)
+	$(UV_VENV)/bin/uv pip compile pyproject.toml --extra generator --group dev $(UV_COMPILE) $(LOCK_ARGS) -o requirements/dev.txt
+	$(UV_VENV)/bin/uv pip compile pyproject.toml --extra generator -c requirements/dev.txt $(UV_COMPILE) -o requirements/generator.txt
+	$(UV_VENV)/bin/uv pip compile pyproject.toml -c requirements/dev.txt $(UV_COMPILE) -o requirements/app.txt
 
 generate: $(STAMP)
 	$(BIN)/python -m generator
@@ -73,5 +100,5 @@ format: $(STAMP)
 	$(BIN)/ruff format . --exclude generated
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache data *.egg-info
+	rm -rf $(VENV) $(UV_VENV) .pytest_cache .mypy_cache .ruff_cache data *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
