@@ -3,7 +3,7 @@
 The usual shape of such an app: an `AsyncSession` per request from a dependency, ORM queries
 (`select(Task)`, `session.add`, load-then-modify, `commit`), Pydantic response models built from
 the ORM objects, and FastAPI's own validation and serialisation. It serves the contract of
-`shared/api-contract.md` for Task (owner-scoped 404s, the error envelope, 422 for bad input,
+`docs/api-contract.md` for Task (owner-scoped 404s, the error envelope, 422 for bad input,
 201 + Location, PUT as a full replace, PATCH of the sent fields only, the `/complete` toggle).
 
 Configuration, read from the same variables as the generated app: `DATABASE_URL`
