@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCKED := $(VENV)/.locked
 # What `make install` installs: exact versions with hashes, the same on every machine and in CI.
 # requirements/app.txt (the served app) and generator.txt (+ the generator) are subsets of it.
 LOCK := requirements/dev.txt
@@ -38,12 +39,16 @@ help:
 	@echo "make format            ruff format and import sorting (generated/ is left alone)"
 	@echo "make clean             remove the virtualenv, caches and the local SQLite database"
 
-# A changed lock or pyproject.toml rebuilds the virtualenv from scratch, so it holds exactly
-# what the lock says (nothing left over from an earlier lock). pip checks every file's hash.
-$(STAMP): $(LOCK) pyproject.toml
+# A changed lock rebuilds the virtualenv from scratch, so it holds exactly what the lock says
+# (nothing left over from an earlier lock); pip checks every file's hash. A changed
+# pyproject.toml only reinstalls the project itself.
+$(LOCKED): $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed; set PYTHON=python3.x")'
 	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	@touch $(LOCKED)
+
+$(STAMP): $(LOCKED) pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@$(BIN)/python -m pip check || { echo 'pyproject.toml needs what $(LOCK) lacks: run `make lock`'; exit 1; }
 	@touch $(STAMP)
