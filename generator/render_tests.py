@@ -26,9 +26,9 @@ def render_tests(
         PurePosixPath("tests/__init__.py"): env.get_template("tests_init.py.jinja").render(
             everything
         ),
-        PurePosixPath("tests/_contract.py"): env.get_template(
-            "contract_helpers.py.jinja"
-        ).render(everything),
+        PurePosixPath("tests/_contract.py"): env.get_template("contract_helpers.py.jinja").render(
+            everything
+        ),
     }
     for code in codes:
         if code.contract is None:
@@ -39,7 +39,7 @@ def render_tests(
             "source": code.resource.source,
             "d": code.contract,
         }
-        files[PurePosixPath(f"tests/test_{code.resource.module}_contract.py")] = (
-            env.get_template("contract_test.py.jinja").render(context)
-        )
+        files[PurePosixPath(f"tests/test_{code.resource.module}_contract.py")] = env.get_template(
+            "contract_test.py.jinja"
+        ).render(context)
     return files
