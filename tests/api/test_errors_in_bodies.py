@@ -16,22 +16,22 @@ import pytest
 
 from tests.task_api import (
     MIB,
+    TASKS,
     Json,
     assert_error,
     assert_validation_error,
-    collection,
     create,
-    item,
 )
 
 pytestmark = pytest.mark.anyio
 
 WRITES: list[tuple[str, bool]] = [("POST", False), ("PUT", True), ("PATCH", True)]
+JSON = {"content-type": "application/json"}
 
 
 async def snapshot(client: httpx.AsyncClient, owner: str) -> bytes:
     """Everything the owner has, as raw bytes."""
-    response = await client.get(collection(owner), params={"limit": 100, "sort": "id"})
+    response = await client.get(TASKS.collection(owner), params={"limit": 100, "sort": "id"})
     assert response.status_code == 200, response.text
     return response.content
 
@@ -43,29 +43,27 @@ async def write(
     task_id: int | None,
     **kwargs: Any,
 ) -> httpx.Response:
-    url = collection(owner) if task_id is None else item(owner, task_id)
+    url = TASKS.collection(owner) if task_id is None else TASKS.item(owner, task_id)
     return await client.request(method, url, **kwargs)
 
 
-async def assert_refused_everywhere(
-    client: httpx.AsyncClient,
-    owner: str,
-    *,
-    status: int,
-    code: str,
-    location: tuple[str | int, ...] = (),
-    **kwargs: Any,
-) -> None:
-    """POST, PUT and PATCH all refuse the same request, and nothing changes."""
+async def refused_everywhere(
+    client: httpx.AsyncClient, owner: str, **request: Any
+) -> AsyncIterator[httpx.Response]:
+    """POST, PUT and PATCH of the same request; after each is checked, nothing has changed."""
     task = await create(client, owner, title="Original", description="kept")
     before = await snapshot(client, owner)
     for method, on_item in WRITES:
-        response = await write(client, owner, method, task["id"] if on_item else None, **kwargs)
-        if status == 422:
-            assert_validation_error(response, *location)
-        else:
-            assert_error(response, status, code)
+        yield await write(client, owner, method, task["id"] if on_item else None, **request)
         assert await snapshot(client, owner) == before, method
+
+
+async def assert_invalid_everywhere(
+    client: httpx.AsyncClient, owner: str, location: tuple[str, ...], **request: Any
+) -> None:
+    """POST, PUT and PATCH all answer 422 naming `location`, and nothing changes."""
+    async for response in refused_everywhere(client, owner, **request):
+        assert_validation_error(response, *location)
 
 
 # --- 422: bodies ----------------------------------------------------------------------------
@@ -83,15 +81,7 @@ async def assert_refused_everywhere(
     ],
 )
 async def test_malformed_json_is_422(client: httpx.AsyncClient, owner: str, raw: bytes) -> None:
-    await assert_refused_everywhere(
-        client,
-        owner,
-        status=422,
-        code="validation_error",
-        location=("body",),
-        content=raw,
-        headers={"content-type": "application/json"},
-    )
+    await assert_invalid_everywhere(client, owner, ("body",), content=raw, headers=JSON)
 
 
 @pytest.mark.parametrize(
@@ -107,15 +97,7 @@ async def test_json_the_parser_cannot_decode_is_422(
     client: httpx.AsyncClient, owner: str, raw: bytes
 ) -> None:
     """Bodies that make the JSON decoder raise something other than a syntax error."""
-    await assert_refused_everywhere(
-        client,
-        owner,
-        status=422,
-        code="validation_error",
-        location=("body",),
-        content=raw,
-        headers={"content-type": "application/json"},
-    )
+    await assert_invalid_everywhere(client, owner, ("body",), content=raw, headers=JSON)
 
 
 @pytest.mark.parametrize(
@@ -125,15 +107,7 @@ async def test_json_the_parser_cannot_decode_is_422(
 async def test_body_that_is_not_an_object_is_422(
     client: httpx.AsyncClient, owner: str, raw: bytes
 ) -> None:
-    await assert_refused_everywhere(
-        client,
-        owner,
-        status=422,
-        code="validation_error",
-        location=("body",),
-        content=raw,
-        headers={"content-type": "application/json"},
-    )
+    await assert_invalid_everywhere(client, owner, ("body",), content=raw, headers=JSON)
 
 
 @pytest.mark.parametrize(
@@ -153,19 +127,12 @@ async def test_body_that_is_not_an_object_is_422(
 async def test_wrong_type_is_422(
     client: httpx.AsyncClient, owner: str, body: Json, field: str
 ) -> None:
-    await assert_refused_everywhere(
-        client,
-        owner,
-        status=422,
-        code="validation_error",
-        location=("body", field),
-        json=body,
-    )
+    await assert_invalid_everywhere(client, owner, ("body", field), json=body)
 
 
 async def test_every_problem_gets_its_own_detail(client: httpx.AsyncClient, owner: str) -> None:
     response = await client.post(
-        collection(owner), json={"title": 123, "completed": "yes", "colour": "red"}
+        TASKS.collection(owner), json={"title": 123, "completed": "yes", "colour": "red"}
     )
     error = assert_validation_error(response)
     locations = {tuple(detail["loc"]) for detail in error["details"]}
@@ -186,24 +153,12 @@ async def test_every_problem_gets_its_own_detail(client: httpx.AsyncClient, owne
 async def test_broken_constraint_is_422(
     client: httpx.AsyncClient, owner: str, body: Json, field: str
 ) -> None:
-    await assert_refused_everywhere(
-        client,
-        owner,
-        status=422,
-        code="validation_error",
-        location=("body", field),
-        json=body,
-    )
+    await assert_invalid_everywhere(client, owner, ("body", field), json=body)
 
 
 async def test_unknown_key_is_422(client: httpx.AsyncClient, owner: str) -> None:
-    await assert_refused_everywhere(
-        client,
-        owner,
-        status=422,
-        code="validation_error",
-        location=("body", "colour"),
-        json={"title": "x", "colour": "red"},
+    await assert_invalid_everywhere(
+        client, owner, ("body", "colour"), json={"title": "x", "colour": "red"}
     )
 
 
@@ -219,14 +174,7 @@ async def test_unknown_key_is_422(client: httpx.AsyncClient, owner: str) -> None
 async def test_server_managed_key_in_a_body_is_422(
     client: httpx.AsyncClient, owner: str, key: str, value: Any
 ) -> None:
-    await assert_refused_everywhere(
-        client,
-        owner,
-        status=422,
-        code="validation_error",
-        location=("body", key),
-        json={"title": "x", key: value},
-    )
+    await assert_invalid_everywhere(client, owner, ("body", key), json={"title": "x", key: value})
 
 
 @pytest.mark.parametrize(
@@ -240,14 +188,7 @@ async def test_server_managed_key_in_a_body_is_422(
 async def test_nul_character_in_a_string_is_422(
     client: httpx.AsyncClient, owner: str, body: Json, field: str
 ) -> None:
-    await assert_refused_everywhere(
-        client,
-        owner,
-        status=422,
-        code="validation_error",
-        location=("body", field),
-        json=body,
-    )
+    await assert_invalid_everywhere(client, owner, ("body", field), json=body)
 
 
 @pytest.mark.parametrize(
@@ -261,56 +202,33 @@ async def test_nul_character_in_a_string_is_422(
 async def test_lone_surrogate_is_422(
     client: httpx.AsyncClient, owner: str, raw: bytes, field: str
 ) -> None:
-    await assert_refused_everywhere(
-        client,
-        owner,
-        status=422,
-        code="validation_error",
-        location=("body", field),
-        content=raw,
-        headers={"content-type": "application/json"},
-    )
+    await assert_invalid_everywhere(client, owner, ("body", field), content=raw, headers=JSON)
 
 
 async def test_surrogate_pair_escape_is_accepted(client: httpx.AsyncClient, owner: str) -> None:
     response = await client.post(
-        collection(owner),
+        TASKS.collection(owner),
         content=b'{"title": "\\ud83d\\ude00"}',
-        headers={"content-type": "application/json"},
+        headers=JSON,
     )
     assert response.status_code == 201, response.text
     assert response.json()["title"] == "😀"
 
 
 async def test_post_without_a_body_is_422(client: httpx.AsyncClient, owner: str) -> None:
-    response = await client.post(collection(owner))
+    response = await client.post(TASKS.collection(owner))
     assert_validation_error(response, "body")
 
 
 # --- 413 ------------------------------------------------------------------------------------
 
 
-def oversized_body() -> bytes:
-    return b'{"title": "x", "description": "' + b"d" * MIB + b'"}'
-
-
-@pytest.mark.parametrize(("method", "on_item"), WRITES)
 async def test_body_over_1_mib_with_content_length_is_413(
-    client: httpx.AsyncClient, owner: str, method: str, on_item: bool
+    client: httpx.AsyncClient, owner: str
 ) -> None:
-    task = await create(client, owner)
-    before = await snapshot(client, owner)
-    body = oversized_body()
-    response = await write(
-        client,
-        owner,
-        method,
-        task["id"] if on_item else None,
-        content=body,
-        headers={"content-type": "application/json"},
-    )
-    assert_error(response, 413, "payload_too_large")
-    assert await snapshot(client, owner) == before
+    body = b'{"title": "x", "description": "' + b"d" * MIB + b'"}'
+    async for response in refused_everywhere(client, owner, content=body, headers=JSON):
+        assert_error(response, 413, "payload_too_large")
 
 
 @pytest.mark.parametrize(("method", "on_item"), WRITES)
@@ -327,10 +245,8 @@ async def test_streamed_body_over_1_mib_without_content_length_is_413(
             yield chunk
         yield b"}"
 
-    url = item(owner, task["id"]) if on_item else collection(owner)
-    request = client.build_request(
-        method, url, content=stream(), headers={"content-type": "application/json"}
-    )
+    url = TASKS.item(owner, task["id"]) if on_item else TASKS.collection(owner)
+    request = client.build_request(method, url, content=stream(), headers=JSON)
     assert "content-length" not in request.headers
     response = await client.send(request)
     assert_error(response, 413, "payload_too_large")
@@ -343,9 +259,7 @@ async def test_body_of_exactly_1_mib_is_not_too_large(
     head = b'{"title": "fits"}'
     body = head + b" " * (MIB - len(head))
     assert len(body) == MIB
-    response = await client.post(
-        collection(owner), content=body, headers={"content-type": "application/json"}
-    )
+    response = await client.post(TASKS.collection(owner), content=body, headers=JSON)
     assert response.status_code == 201, response.text
 
 
@@ -360,27 +274,22 @@ async def test_body_that_is_not_json_by_content_type_is_415(
     client: httpx.AsyncClient, owner: str, content_type: str | None
 ) -> None:
     headers = {} if content_type is None else {"content-type": content_type}
-    await assert_refused_everywhere(
-        client,
-        owner,
-        status=415,
-        code="unsupported_media_type",
-        content=b'{"title": "valid json, wrong label"}',
-        headers=headers,
-    )
+    body = b'{"title": "valid json, wrong label"}'
+    async for response in refused_everywhere(client, owner, content=body, headers=headers):
+        assert_error(response, 415, "unsupported_media_type")
 
 
 async def test_form_post_is_415(client: httpx.AsyncClient, owner: str) -> None:
-    response = await client.post(collection(owner), data={"title": "x"})
+    response = await client.post(TASKS.collection(owner), data={"title": "x"})
     assert_error(response, 415, "unsupported_media_type")
-    assert (await client.get(collection(owner))).json()["total_count"] == 0
+    assert (await client.get(TASKS.collection(owner))).json()["total_count"] == 0
 
 
 async def test_complete_with_a_non_json_body_is_415(client: httpx.AsyncClient, owner: str) -> None:
     task = await create(client, owner)
     before = await snapshot(client, owner)
     response = await client.patch(
-        item(owner, task["id"]) + "/complete",
+        TASKS.item(owner, task["id"]) + "/complete",
         content=b'{"completed": true}',
         headers={"content-type": "text/plain"},
     )
