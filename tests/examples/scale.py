@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.examples.project import pytest_summary, spec_project
+
 RESOURCES = 20
 FIELDS_PER_RESOURCE = 6
 NAMES = (
@@ -57,8 +59,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make scale", description=main.__doc__)
     parser.add_argument("--resources", type=int, default=RESOURCES)
     arguments = parser.parse_args(argv)
-    from tests.examples.project import pytest_summary, spec_project
-
     with tempfile.TemporaryDirectory(prefix="crudgen-scale-") as scratch:
         project, env = spec_project(
             Path(scratch), {"scale.yaml": scale_spec(arguments.resources)}, postgres_name=None

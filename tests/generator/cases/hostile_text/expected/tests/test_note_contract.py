@@ -66,17 +66,6 @@ async def test_create_applies_defaults_to_omitted_fields(
         assert created[name] == value, name
 
 
-@pytest.mark.parametrize("name", [])
-async def test_create_without_a_required_field_is_422(
-    client: httpx.AsyncClient, owner: str, name: str
-) -> None:
-    body = {key: value for key, value in ROWS[0].items() if key != name}
-    error = assert_error(
-        await client.post(API.collection(owner), json=body), 422, "validation_error"
-    )
-    assert ["body", name] in [detail["loc"] for detail in error["details"]]
-
-
 @pytest.mark.parametrize("key", [*SERVER_MANAGED, "no_such_field"])
 async def test_server_managed_and_unknown_keys_are_refused(
     client: httpx.AsyncClient, owner: str, key: str
