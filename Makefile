@@ -21,11 +21,12 @@ PORT ?= 8000
 WORKERS ?= 1
 PYTEST_ARGS ?=
 
-.PHONY: help install lock generate check-generated golden migrate migration check-migrations serve test bench lint format clean
+.PHONY: help install lock generate check-generated golden migrate migration check-migrations serve test scale bench lint format clean
 
 help:
 	@echo "make serve             set up, generate, migrate and serve on http://$(HOST):$(PORT)"
 	@echo "make test              set up and run the whole test suite"
+	@echo "make scale             time the generated suite of a 20-resource spec on SQLite"
 	@echo "make bench             generated app vs bench/baseline under wrk on PostgreSQL (BENCH_QUICK=1: ~1 min)"
 	@echo "make install           the virtualenv, exactly as requirements/dev.txt pins it"
 	@echo "make lock              re-resolve requirements/*.txt from pyproject.toml (LOCK_ARGS=--upgrade)"
@@ -90,6 +91,9 @@ serve: migrate
 
 test: generate
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+scale: $(STAMP)
+	$(BIN)/python -m tests.examples.scale
 
 bench: generate
 	$(BIN)/python -m bench.run

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from app.database_url import DatabaseTarget, resolve
+from app.database_url import resolve
 from app.settings import Settings
 
 
@@ -90,4 +90,4 @@ class Database:
         await self.engine.dispose()
 
 
-__all__ = ["Database", "DatabaseTarget", "make_engine"]
+__all__ = ["Database", "make_engine"]

@@ -35,7 +35,6 @@ class ContractData:
     bad_filters: tuple[tuple[str, str], ...]
     unique: tuple[str, ...]
     updates: tuple[tuple[str, str, str], ...]
-    nullable: tuple[str, ...]
     missing_id: str
     bad_ids: tuple[str, ...]
     bad_owners: tuple[tuple[str, str], ...]
@@ -178,7 +177,6 @@ def contract_data(resource: Resource) -> ContractData | None:
         bad_filters=tuple(bad_filters),
         unique=tuple(field.name for field in fields if field.unique),
         updates=tuple(updates),
-        nullable=tuple(field.name for field in fields if field.nullable),
         missing_id=missing_id,
         bad_ids=bad_ids,
         server_managed=resource.server_managed,

@@ -20,6 +20,7 @@ from generator.docs import Example, FieldRow, examples, field_rows
 from generator.field_code import FieldCode, field_code, filter_type
 from generator.model import INT64_MAX, Resource, Spec
 from generator.naming import MAX_IDENTIFIER_LENGTH, plural
+from generator.render_tests import render_tests
 from generator.render_values import literal, text_literal
 
 
@@ -320,9 +321,6 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
         PurePosixPath("routers/__init__.py"): env.get_template("routers_init.py.jinja").render(
             everything
         ),
-        PurePosixPath("tests/__init__.py"): env.get_template("tests_init.py.jinja").render(
-            everything
-        ),
         PurePosixPath("API.md"): env.get_template("api.md.jinja").render(everything),
     }
     for code in codes:
@@ -343,8 +341,5 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
             files[PurePosixPath(f"{folder}/{module}.py")] = env.get_template(template).render(
                 context
             )
-        if code.contract is not None:
-            files[PurePosixPath(f"tests/test_{module}_contract.py")] = env.get_template(
-                "contract_test.py.jinja"
-            ).render(context)
+    files.update(render_tests(env, everything, codes))
     return dict(sorted(files.items()))

@@ -15,10 +15,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -30,6 +31,7 @@ from app.main import create_app
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+SQLITE_THREAD_JOIN_SECONDS = 5.0
 POSTGRES_HELP = (
     "PostgreSQL tests skipped: set TEST_DATABASE_URL=postgresql://user@host:5432/db "
     "(a database the tests may wipe) to run them"
@@ -85,30 +87,62 @@ def postgres_database_url() -> Iterator[str]:
     yield url
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest) -> str:
     """A migrated database of each kind; the test runs once per backend."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_database_url"
     return str(request.getfixturevalue(name))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def anyio_backend() -> str:
+    """One asyncio event loop for the session, so the shared app's pooled connections stay on
+    the loop that opened them (anyio keeps its runner while a session-scoped fixture holds it)."""
     return "asyncio"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def app(database_url: str) -> FastAPI:
+    """One app (and engine) per database for the whole session: building an app costs time in
+    proportion to the number of resources, so a per-test app made the suite grow with the square
+    of the spec. Tests isolate themselves by fresh owners; a test that changes the app, drives it
+    on another event loop or disposes its engine takes `own_app` instead."""
     return create_app(Settings(database_url=database_url))
 
 
 @pytest.fixture
+def own_app(database_url: str) -> FastAPI:
+    """An app of the test's own, for tests that add routes, run it on their own event loop or
+    end its engine."""
+    return create_app(Settings(database_url=database_url))
+
+
+@pytest.fixture(scope="session")
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client wired to the app in process; 500s come back as responses, not raises."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    """An HTTP client wired to the shared app in process; 500s come back as responses."""
+    async with asgi_client(app) as http:
         yield http
-    await app.state.database.dispose()
+
+
+@asynccontextmanager
+async def asgi_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client calling `app` in process; on leaving, the app's engine is disposed.
+
+    Then, while the event loop is still open, the aiosqlite threads started meanwhile are
+    joined: when SQLite cannot open the file, aiosqlite stops its worker thread without waiting
+    for it, and a thread outliving the loop would fail handing its result back. Threads that
+    were already running (the shared app's pooled connections) are left alone.
+    """
+    running = set(threading.enumerate())
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+    finally:
+        await app.state.database.dispose()
+        for thread in set(threading.enumerate()) - running:
+            if "_connection_worker_thread" in thread.name:
+                thread.join(SQLITE_THREAD_JOIN_SECONDS)
 
 
 @pytest.fixture

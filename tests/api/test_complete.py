@@ -6,13 +6,10 @@ same owner scoping and error envelope as the generated routes.
 
 from __future__ import annotations
 
-import asyncio
-import datetime
-
 import httpx
 import pytest
 
-from tests.api.tasks import Json, complete_url, create, read
+from tests.task_api import Json, complete_url, create, read, tick, timestamp
 
 pytestmark = pytest.mark.anyio
 
@@ -25,15 +22,6 @@ async def complete(
     task: Json = response.json()
     assert await read(client, owner, task_id) == task
     return task
-
-
-def timestamp(value: str) -> datetime.datetime:
-    assert value.endswith("Z"), value
-    return datetime.datetime.fromisoformat(value)
-
-
-async def tick() -> None:
-    await asyncio.sleep(0.002)
 
 
 @pytest.mark.parametrize("initial", [False, True])

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.reliability.support import (
+from tests.task_api import (
     Json,
     assert_task,
     collection,

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.reliability.scenarios import TOGGLES, concurrent_creates, concurrent_toggles
-from tests.reliability.support import (
+from tests.task_api import (
     Json,
     all_rows,
     assert_not_server_error,

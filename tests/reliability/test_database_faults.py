@@ -24,9 +24,9 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from app.settings import Settings
-from tests.fixtures import POSTGRES_HELP, postgres_url, run_alembic
+from tests.fixtures import POSTGRES_HELP, asgi_client, postgres_url, run_alembic
 from tests.reliability.pg_cluster import ThrowawayCluster, postgres_bindir, throwaway_cluster
-from tests.reliability.support import (
+from tests.task_api import (
     Json,
     all_rows,
     assert_error,
@@ -98,10 +98,8 @@ def app(cluster: ThrowawayCluster, pre_ping: bool | None) -> FastAPI:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(app) as http:
         yield http
-    await app.state.database.dispose()
 
 
 @dataclass

@@ -10,8 +10,8 @@ import pytest
 
 from app.main import create_app
 from app.settings import Settings
-from tests.fixtures import free_port
-from tests.reliability.support import assert_error, join_sqlite_worker_threads
+from tests.fixtures import asgi_client, free_port
+from tests.task_api import assert_error
 
 pytestmark = pytest.mark.anyio
 
@@ -39,11 +39,8 @@ def unreachable_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> 
 @pytest.fixture
 async def unready_client(unreachable_database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(Settings(database_url=unreachable_database_url, db_connect_timeout=2))
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(app) as http:
         yield http
-    await app.state.database.dispose()
-    join_sqlite_worker_threads()
 
 
 async def test_readyz_is_503_in_the_envelope_when_the_database_cannot_be_reached(

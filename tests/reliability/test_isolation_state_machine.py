@@ -26,7 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.reliability.support import (
+from tests.task_api import (
     INT64_MAX,
     PAGE_KEYS,
     Json,
@@ -368,8 +368,8 @@ class OwnersMachine(RuleBasedStateMachine):
             assert page["total_count"] == len(expected)
 
 
-def test_three_owners_doing_everything_match_the_model(app: FastAPI) -> None:
-    with driving(app) as this_apps_driver:
+def test_three_owners_doing_everything_match_the_model(own_app: FastAPI) -> None:
+    with driving(own_app) as this_apps_driver:
 
         class OwnersOfThisApp(OwnersMachine):
             driver = this_apps_driver

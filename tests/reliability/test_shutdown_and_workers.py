@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from tests.fixtures import ServerProcess, server_process
 from tests.reliability.scenarios import TOGGLES, concurrent_creates, concurrent_toggles
-from tests.reliability.support import (
+from tests.task_api import (
     Json,
     all_rows,
     assert_error,
