@@ -24,8 +24,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import URL, make_url
 
 from tests.fixtures import free_port
@@ -59,6 +61,21 @@ def pgbouncer_version(binary: Path) -> tuple[int, ...]:
     return tuple(int(part) for part in first[1].split("."))
 
 
+def missing_tool(message: str) -> NoReturn:
+    """Skip for lack of a tool; in CI (REQUIRE_POSTGRES=1) that is a failure instead."""
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_pgbouncer() -> Path:
+    """The `pgbouncer` binary, or the test is skipped (failed in CI)."""
+    binary = pgbouncer_binary()
+    if binary is None:
+        missing_tool("pgbouncer not found; install it (Debian: apt-get install pgbouncer)")
+    return binary
+
+
 def stop_pgbouncer(directory: Path) -> None:
     """SIGINT to the PgBouncer whose pid file is in `directory` (its safe shutdown, which
     waits for no client), then wait until it has exited and removed that file."""
@@ -75,8 +92,11 @@ def stop_pgbouncer(directory: Path) -> None:
 class PgBouncer:
     """One PgBouncer whose files live in `directory`, forwarding every database to `upstream`."""
 
-    def __init__(self, binary: Path, directory: Path, upstream: str) -> None:
+    def __init__(
+        self, binary: Path, directory: Path, upstream: str, pool_size: int = POOL_SIZE
+    ) -> None:
         self.binary = binary
+        self.pool_size = pool_size
         self.directory = directory
         self.upstream: URL = make_url(upstream)
         self.port = free_port()
@@ -103,7 +123,7 @@ class PgBouncer:
             "pool_mode = transaction\n"
             "auth_type = trust\n"
             f"auth_file = {self.directory / 'userlist.txt'}\n"
-            f"default_pool_size = {POOL_SIZE}\n"
+            f"default_pool_size = {self.pool_size}\n"
             "max_client_conn = 500\n"
             f"server_login_retry = {LOGIN_RETRY_SECONDS}\n"
             f"logfile = {self.log}\n"
@@ -169,10 +189,14 @@ class PgBouncer:
 
 
 @contextmanager
-def running_pgbouncer(binary: Path, upstream: str) -> Iterator[PgBouncer]:
-    """A started PgBouncer in front of `upstream`; stopped and its files removed on the way out."""
+def running_pgbouncer(
+    binary: Path, upstream: str, pool_size: int = POOL_SIZE
+) -> Iterator[PgBouncer]:
+    """A started PgBouncer in front of `upstream`; stopped and its files removed on the way out.
+
+    `pool_size` server connections per database and user: 1 makes every client share one."""
     directory = Path(tempfile.mkdtemp(prefix="crudgen-pgbouncer-"))
-    bouncer = PgBouncer(binary, directory, upstream)
+    bouncer = PgBouncer(binary, directory, upstream, pool_size)
     try:
         bouncer.start()
         yield bouncer

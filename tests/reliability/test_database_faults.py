@@ -30,8 +30,9 @@ from tests.reliability.pg_cluster import ThrowawayCluster, postgres_bindir, thro
 from tests.reliability.pgbouncer import (
     CANCEL_CRASH_FIXED,
     PgBouncer,
-    pgbouncer_binary,
+    missing_tool,
     pgbouncer_version,
+    require_pgbouncer,
     running_pgbouncer,
 )
 from tests.reliability.support import (
@@ -56,13 +57,6 @@ command timeout), one connection attempt that times out, and slack for a loaded 
 CONNECTION_LIMIT = 4
 
 
-def skip_unless_required(message: str) -> None:
-    """Skip for lack of a tool; in CI (REQUIRE_POSTGRES=1) that is a failure instead."""
-    if os.environ.get("REQUIRE_POSTGRES") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def module_cluster() -> Iterator[ThrowawayCluster]:
     """One throwaway cluster for the module (initdb is the slow part), migrated once."""
@@ -70,8 +64,7 @@ def module_cluster() -> Iterator[ThrowawayCluster]:
         pytest.skip(POSTGRES_HELP)
     bindir = postgres_bindir()
     if bindir is None:
-        skip_unless_required("PostgreSQL server binaries (initdb, pg_ctl) not found; set PG_BINDIR")
-    assert bindir is not None
+        missing_tool("PostgreSQL server binaries (initdb, pg_ctl) not found; set PG_BINDIR")
     with throwaway_cluster(bindir) as started:
         migrated = run_alembic(started.url, "upgrade", "head")
         assert migrated.returncode == 0, migrated.stderr
@@ -87,11 +80,7 @@ def pooler(
     if request.param == "direct":
         yield None
         return
-    binary = pgbouncer_binary()
-    if binary is None:
-        skip_unless_required("pgbouncer not found; install it (Debian: apt-get install pgbouncer)")
-    assert binary is not None
-    with running_pgbouncer(binary, module_cluster.url) as bouncer:
+    with running_pgbouncer(require_pgbouncer(), module_cluster.url) as bouncer:
         yield bouncer
 
 
