@@ -123,21 +123,20 @@ def worker_processes(server: ServerProcess) -> list[int]:
 
 
 @pytest.fixture(params=["direct", "pgbouncer"])
-def served_url(request: pytest.FixtureRequest, postgres_database_url: str) -> Iterator[str]:
-    """The database URL the server is given: the server itself, or a PgBouncer before it."""
+def served(request: pytest.FixtureRequest, postgres_database_url: str) -> Iterator[dict[str, str]]:
+    """DATABASE_URL and DB_POOLER for the server: PostgreSQL itself, or a PgBouncer before it."""
     if request.param == "direct":
-        yield postgres_database_url
+        yield {"DATABASE_URL": postgres_database_url, "DB_POOLER": "none"}
         return
     with running_pgbouncer(require_pgbouncer(), postgres_database_url) as bouncer:
-        yield bouncer.url()
+        yield {"DATABASE_URL": bouncer.url(), "DB_POOLER": "pgbouncer"}
 
 
 async def test_two_workers_keep_creates_toggles_and_owners_apart(
-    served_url: str, postgres_database_url: str, owner: str, other_owner: str
+    served: dict[str, str], owner: str, other_owner: str
 ) -> None:
-    pooler = "none" if served_url == postgres_database_url else "pgbouncer"
-    env = SMALL_POOLS | {"DB_POOLER": pooler}
-    with server_process(served_url, workers=2, env=env) as server:
+    env = SMALL_POOLS | served
+    with server_process(served["DATABASE_URL"], workers=2, env=env) as server:
         workers = worker_processes(server)
         assert len(workers) == 2, server.output()
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=0)
