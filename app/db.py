@@ -26,6 +26,7 @@ def make_engine(settings: Settings, *, autocommit: bool = True) -> AsyncEngine:
         connect_timeout=settings.db_connect_timeout,
         statement_timeout=settings.db_statement_timeout,
         statement_cache_size=settings.db_statement_cache_size,
+        pooler=settings.db_pooler,
     )
     options: dict[str, Any] = {
         "connect_args": target.connect_args,

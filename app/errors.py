@@ -113,8 +113,17 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return error_response(error.status_code, message, headers=headers or None)
 
 
+def _body_not_json(errors: Any) -> bool:
+    """FastAPI hands a route the raw bytes when the Content-Type is not JSON (or missing:
+    `strict_content_type`), and they then fail validation as the body: that is a 415."""
+    return any(e.get("loc") == ("body",) and isinstance(e.get("input"), bytes) for e in errors)
+
+
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    if _body_not_json(error.errors()):
+        message = "the request body must be JSON (application/json)"
+        return error_response(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, message)
     details = validation_details(error.errors())
     count = len(details)
     message = "the request is not valid" + (f" ({count} problems)" if count > 1 else "")

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from app.body_limit import BodyLimitMiddleware
+from app.body_limit import BodyLimitedFastAPI, payload_too_large
 from app.db import Database
 from app.errors import install_error_handlers, remember_allowed_methods
 from app.extensions import EXTENSIONS
@@ -32,11 +32,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await database.dispose()
 
-    app = FastAPI(
+    app = BodyLimitedFastAPI(
         title="Generated CRUD API",
         description="Owner-scoped REST API generated from the resource spec.",
         version="1.0.0",
         lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
     )
     app.state.database = database
     # The contract has no trailing-slash URLs: '/tasks/' is an unknown route (404), not a 307.
@@ -48,14 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = [build_router(database.connect) for build_router in builders]
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
-    routes = remember_allowed_methods(app, routers, prefix=API_PREFIX)
-
-    def takes_json(method: str, path: str) -> bool:
-        return any(method in methods and pattern.match(path) for pattern, methods in routes)
-
-    app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, takes_json=takes_json
-    )
+    remember_allowed_methods(app, routers, prefix=API_PREFIX)
+    app.add_exception_handler(413, payload_too_large)
     return app
 
 

@@ -6,10 +6,13 @@ value stops the app with a message naming the variable instead of failing later 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/app.db"
+Pooler = Literal["auto", "none", "pgbouncer"]
 
 
 class ConfigError(Exception):
@@ -40,10 +43,20 @@ class Settings(BaseSettings):
     db_statement_timeout: float = Field(
         default=5.0, gt=0, le=3600, description="Seconds a statement may run (PostgreSQL)."
     )
-    db_statement_cache_size: int = Field(
-        default=100,
+    db_pooler: Pooler = Field(
+        default="auto",
+        description=(
+            "`pgbouncer` when DATABASE_URL reaches PostgreSQL through PgBouncer in transaction "
+            "mode, `none` when it does not; `auto` recognises Neon's `-pooler` host name."
+        ),
+    )
+    db_statement_cache_size: int | None = Field(
+        default=None,
         ge=0,
-        description="asyncpg's prepared-statement cache; 0 behind PgBouncer (Neon's pooled host).",
+        description=(
+            "asyncpg's prepared-statement cache; unset: 100, or 0 behind PgBouncer. PgBouncer "
+            "1.21+ with max_prepared_statements can keep it on."
+        ),
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1, description="Largest request body.")
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.db import make_engine
@@ -53,6 +54,12 @@ def _configure(connection: Connection | None = None, **extra: Any) -> None:
 def _run(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Behind PgBouncer no start-up parameter carries the timeout, and the role may
+            # have a request-sized default (`ALTER ROLE ... SET statement_timeout`): raise it
+            # for this transaction only, which holds one server connection throughout.
+            milliseconds = int(MIGRATION_STATEMENT_TIMEOUT * 1000)
+            connection.execute(text(f"SET LOCAL statement_timeout = {milliseconds}"))
         context.run_migrations()
 
 

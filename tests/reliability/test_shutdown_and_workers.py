@@ -4,14 +4,17 @@ SIGTERM while a request is in flight must let that request finish with its 2xx b
 process exits. The slow request is made without touching the app: a separate connection
 holds the row's lock (`SELECT ... FOR UPDATE`), so the server's UPDATE waits for it. With
 `--workers 2` on PostgreSQL, the concurrency checks of test_concurrency and owner isolation
-hold over real HTTP.
+hold over real HTTP, also through PgBouncer in transaction mode, and every body over the limit
+gets its 413, however it is sent, instead of a reset connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +24,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.fixtures import ServerProcess, server_process
+from tests.reliability.pgbouncer import require_pgbouncer, running_pgbouncer
 from tests.reliability.scenarios import TOGGLES, concurrent_creates, concurrent_toggles
 from tests.task_api import (
+    MIB,
     Json,
     all_rows,
     assert_error,
@@ -117,10 +122,21 @@ def worker_processes(server: ServerProcess) -> list[int]:
     return sorted(worker for worker in logged if worker in children)
 
 
+@pytest.fixture(params=["direct", "pgbouncer"])
+def served(request: pytest.FixtureRequest, postgres_database_url: str) -> Iterator[dict[str, str]]:
+    """DATABASE_URL and DB_POOLER for the server: PostgreSQL itself, or a PgBouncer before it."""
+    if request.param == "direct":
+        yield {"DATABASE_URL": postgres_database_url, "DB_POOLER": "none"}
+        return
+    with running_pgbouncer(require_pgbouncer(), postgres_database_url) as bouncer:
+        yield {"DATABASE_URL": bouncer.url(), "DB_POOLER": "pgbouncer"}
+
+
 async def test_two_workers_keep_creates_toggles_and_owners_apart(
-    postgres_database_url: str, owner: str, other_owner: str
+    served: dict[str, str], owner: str, other_owner: str
 ) -> None:
-    with server_process(postgres_database_url, workers=2, env=SMALL_POOLS) as server:
+    env = SMALL_POOLS | served
+    with server_process(served["DATABASE_URL"], workers=2, env=env) as server:
         workers = worker_processes(server)
         assert len(workers) == 2, server.output()
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=0)
@@ -163,3 +179,57 @@ async def assert_owners_are_isolated(
     assert await all_rows(http, owner) == before
     listed = await http.get(collection(other_owner), params={"limit": 100})
     assert [row["id"] for row in listed.json()["data"]] == [mine["id"]]
+
+
+OVERSIZED_BODIES = [2 * MIB, 4 * MIB, 8 * MIB]
+ROUNDS = 3
+
+
+async def post_raw(port: int, path: str, body: bytes, *, chunked: bool) -> tuple[int, Json]:
+    """POST `body` over a plain socket, all of it, then read the answer: a client that sends
+    its whole body before it reads, with Content-Length or chunked."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        head = f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        if chunked:
+            writer.write(f"{head}Transfer-Encoding: chunked\r\n\r\n".encode())
+            for start in range(0, len(body), 64 * 1024):
+                piece = body[start : start + 64 * 1024]
+                writer.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                await writer.drain()
+            writer.write(b"0\r\n\r\n")
+        else:
+            writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        await writer.drain()
+        status_line = await reader.readline()
+        headers = {}
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            headers[name.strip().lower()] = value.strip()
+        answer = await reader.readexactly(int(headers["content-length"]))
+        return int(status_line.split()[1]), json.loads(answer)
+    finally:
+        writer.close()
+
+
+async def test_two_workers_answer_every_oversized_body_413_not_a_reset(
+    postgres_database_url: str, owner: str
+) -> None:
+    """Closing a socket that still holds unread request bytes makes the kernel send a reset,
+    which a client still sending its body sees instead of the answer; the server must read
+    and discard the rest, so the 413 arrives whatever the size, the framing or the worker."""
+    with server_process(postgres_database_url, workers=2, env=SMALL_POOLS) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        for _ in range(ROUNDS):
+            answers = await asyncio.gather(
+                *(
+                    post_raw(port, collection(owner), b"{" + b" " * size + b"}", chunked=chunked)
+                    for size in OVERSIZED_BODIES
+                    for chunked in (False, True)
+                )
+            )
+            for status, body in answers:
+                assert status == 413, body
+                assert body["error"]["code"] == "payload_too_large", body
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=HTTP_TIMEOUT) as http:
+            assert await all_rows(http, owner) == []
