@@ -85,6 +85,17 @@ def owner_is(owner: object) -> ColumnElement[bool]:
 # Bind parameter names hold "__", which no column name can, so they never clash with a SET.
 OWNER: BindParameter[str] = bindparam("owner__")
 ROW_ID: BindParameter[int] = bindparam("id__")
+
+
+def owned_row(owner: str, row_id: int) -> dict[str, Any]:
+    """The parameters that bind OWNER and ROW_ID: one row of one owner, in any statement here.
+
+    Hand-written code binds them through this, never by name; other parameters of an
+    UPDATE_OWNED_ROW, named after columns, become its SET clause.
+    """
+    return {OWNER.key: owner, ROW_ID.key: row_id}
+
+
 FILTERS: dict[str, ColumnElement[bool]] = {}
 """Each list filter as an owner-independent condition on its bind parameter."""
 
@@ -149,7 +160,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
             NoteSort, Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
     ) -> Response:
-        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
+        params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
         filters = tuple(name for name in FILTERS if name in params)
         query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
         async with connect() as conn:

@@ -90,6 +90,17 @@ def owner_is(owner: object) -> ColumnElement[bool]:
 # Bind parameter names hold "__", which no column name can, so they never clash with a SET.
 OWNER: BindParameter[str] = bindparam("owner__")
 ROW_ID: BindParameter[int] = bindparam("id__")
+
+
+def owned_row(owner: str, row_id: int) -> dict[str, Any]:
+    """The parameters that bind OWNER and ROW_ID: one row of one owner, in any statement here.
+
+    Hand-written code binds them through this, never by name; other parameters of an
+    UPDATE_OWNED_ROW, named after columns, become its SET clause.
+    """
+    return {OWNER.key: owner, ROW_ID.key: row_id}
+
+
 FILTERS: dict[str, ColumnElement[bool]] = {
     "completed__eq": Task.completed == bindparam("completed__eq"),
 }
@@ -161,7 +172,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
             Query(alias="completed", description="Only rows whose completed equals this."),
         ] = None,
     ) -> Response:
-        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
+        params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
         if filter_completed is not None:
             params["completed__eq"] = filter_completed
         filters = tuple(name for name in FILTERS if name in params)
@@ -231,7 +242,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     async def read_task(owner: TaskOwnerParam, row_id: TaskIdParam) -> Response:
         query = await statements.get("read", read_query)
         async with connect() as conn:
-            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+            row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(TaskRead.model_construct(**row._mapping))
@@ -256,7 +267,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         values["updated_at"] = utcnow()
         async with connect() as conn:
             row = (
-                await conn.execute(UPDATE_OWNED_ROW, {**values, "id__": row_id, "owner__": owner})
+                await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
             ).first()
             await conn.commit()
         if row is None:
@@ -279,7 +290,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         body: TaskUpdate,
     ) -> Response:
         changes = body.model_dump(exclude_unset=True)
-        keys = {"id__": row_id, "owner__": owner}
+        keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
             row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
@@ -298,9 +309,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def delete_task(owner: TaskOwnerParam, row_id: TaskIdParam) -> Response:
         async with connect() as conn:
-            deleted = (
-                await conn.execute(DELETE_OWNED_ROW, {"id__": row_id, "owner__": owner})
-            ).first()
+            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)

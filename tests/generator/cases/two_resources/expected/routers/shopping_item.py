@@ -96,6 +96,17 @@ def owner_is(owner: object) -> ColumnElement[bool]:
 # Bind parameter names hold "__", which no column name can, so they never clash with a SET.
 OWNER: BindParameter[str] = bindparam("owner__")
 ROW_ID: BindParameter[int] = bindparam("id__")
+
+
+def owned_row(owner: str, row_id: int) -> dict[str, Any]:
+    """The parameters that bind OWNER and ROW_ID: one row of one owner, in any statement here.
+
+    Hand-written code binds them through this, never by name; other parameters of an
+    UPDATE_OWNED_ROW, named after columns, become its SET clause.
+    """
+    return {OWNER.key: owner, ROW_ID.key: row_id}
+
+
 FILTERS: dict[str, ColumnElement[bool]] = {
     "quantity__eq": ShoppingItem.quantity == bindparam("quantity__eq"),
     "quantity__gte": ShoppingItem.quantity >= bindparam("quantity__gte"),
@@ -178,7 +189,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
             Query(alias="quantity__lte", description="Only rows whose quantity is at most this."),
         ] = None,
     ) -> Response:
-        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
+        params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
         if filter_quantity is not None:
             params["quantity__eq"] = filter_quantity
         if filter_quantity__gte is not None:
@@ -252,7 +263,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     ) -> Response:
         query = await statements.get("read", read_query)
         async with connect() as conn:
-            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+            row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(ShoppingItemRead.model_construct(**row._mapping))
@@ -271,7 +282,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         body: ShoppingItemUpdate,
     ) -> Response:
         changes = body.model_dump(exclude_unset=True)
-        keys = {"id__": row_id, "owner__": owner}
+        keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
             row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
@@ -292,9 +303,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         owner: ShoppingItemOwnerParam, row_id: ShoppingItemIdParam
     ) -> Response:
         async with connect() as conn:
-            deleted = (
-                await conn.execute(DELETE_OWNED_ROW, {"id__": row_id, "owner__": owner})
-            ).first()
+            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)
