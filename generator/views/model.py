@@ -66,9 +66,9 @@ def _columns(resource: Resource) -> tuple[Column, ...]:
     if resource.id_type == "integer":
         columns = [Column("id", "int", "int64_id(), primary_key=True")]
     else:
-        columns = [Column("id", "UUID", "Uuid(), primary_key=True")]
+        columns = [Column("id", "UUID", "sa.Uuid(), primary_key=True")]
     owner = resource.owner
-    columns.append(Column(owner.field, "str", f"String({owner.max_length})"))
+    columns.append(Column(owner.field, "str", f"sa.String({owner.max_length})"))
     for field in resource.fields:
         code = field_code(resource, field)
         columns.append(Column(field.name, code.read_type, code.column_type + code.column_keywords))

@@ -78,7 +78,7 @@ def _filters(resource: Resource) -> tuple[FilterView, ...]:
                 type=filter_type(flt.field),
                 description=f"Only rows whose {name} {words} this.",
                 bind=bind,
-                bound_condition=f"{resource.name}.{name} {operator} bindparam({bind!r})",
+                bound_condition=f"{resource.name}.{name} {operator} sa.bindparam({bind!r})",
             )
         )
     return tuple(filters)

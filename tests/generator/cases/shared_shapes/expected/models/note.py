@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import (
-    Index,
-    String,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from generated.models.base import Base
@@ -21,14 +18,14 @@ class Note(Base):
 
     __tablename__ = "notes"
     __table_args__ = (
-        Index("ix_notes_owner_id", "owner", "id"),
-        Index("ix_notes_owner_created_at_id", "owner", "created_at", "id"),
-        Index("ix_notes_owner_updated_at_id", "owner", "updated_at", "id"),
+        sa.Index("ix_notes_owner_id", "owner", "id"),
+        sa.Index("ix_notes_owner_created_at_id", "owner", "created_at", "id"),
+        sa.Index("ix_notes_owner_updated_at_id", "owner", "updated_at", "id"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(sa.String(64))
     body: Mapped[str] = mapped_column(code_point_text(100))
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import (
-    Index,
-    String,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from generated.models.base import Base
@@ -21,14 +18,14 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_user_id_id", "user_id", "id"),
-        Index("ix_tasks_user_id_created_at_id", "user_id", "created_at", "id"),
-        Index("ix_tasks_user_id_updated_at_id", "user_id", "updated_at", "id"),
+        sa.Index("ix_tasks_user_id_id", "user_id", "id"),
+        sa.Index("ix_tasks_user_id_created_at_id", "user_id", "created_at", "id"),
+        sa.Index("ix_tasks_user_id_updated_at_id", "user_id", "updated_at", "id"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(code_point_text(20))
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
