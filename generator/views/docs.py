@@ -34,6 +34,8 @@ class Listing:
     settings: ListSettings
     sort_values: tuple[str, ...]
     filters: tuple[str, ...]
+    bounds: bool
+    """Whether some filter is an ordered field's, so `__gte` and `__lte` are among them."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,14 @@ class DocsView:
 def _listing(resource: Resource, prefix: str) -> Listing | None:
     if not resource.serves("list"):
         return None
-    filters = tuple(flt.alias for flt in resource.list_filters)
-    return Listing(prefix + resource.path, resource.list, resource.sort_values, filters)
+    filters = resource.list_filters
+    return Listing(
+        path=prefix + resource.path,
+        settings=resource.list,
+        sort_values=resource.sort_values,
+        filters=tuple(flt.alias for flt in filters),
+        bounds=any(flt.operator != "eq" for flt in filters),
+    )
 
 
 def _resource_doc(resource: Resource, prefix: str) -> ResourceDoc:
