@@ -46,10 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     # Generated routers in their generated order, then the extensions: the order the
     # allowed-methods table follows, so a URL belongs to the same path in both.
+    routers = [build_router(database.connect) for build_router in ROUTER_BUILDERS]
     extensions = [build_router(database.connect) for build_router in EXTENSIONS]
-    for build_router in ROUTER_BUILDERS:
-        app.include_router(build_router(database.connect), prefix=API_PREFIX)
-    for router in extensions:
+    for router in (*routers, *extensions):
         app.include_router(router, prefix=API_PREFIX)
     allowed = AllowedMethods(API_PREFIX, [*SERVED_METHODS, *served_by(extensions)])
     app.state.allowed_methods = allowed
