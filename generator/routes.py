@@ -52,11 +52,12 @@ class ServedPath:
 
 
 def mount_order(resources: tuple[Resource, ...]) -> tuple[Resource, ...]:
-    """The resources in spec order, except that the winner of an overlap comes first.
+    """The resources in spec order, except that one whose path loses an overlap waits for the
+    resource that wins it.
 
-    Each router holds a resource's collection and item routes; ordering the routers by
-    their item templates' match keys puts every winning route before the one it beats.
-    Among resources that do not overlap, spec order is kept.
+    Each router holds a resource's collection and item routes. Whichever routes of two
+    resources overlap, the winner's item template sorts first by `match_key` (an item path
+    is its collection path plus a placeholder), so that order is total and never cycles.
     """
     waiting = list(resources)
     ordered: list[Resource] = []
