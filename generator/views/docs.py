@@ -20,6 +20,8 @@ SUCCESS: dict[Operation, str] = {
 
 @dataclass(frozen=True)
 class OperationRow:
+    """A line of a resource's operation table."""
+
     operation: Operation
     method: str
     path: str
@@ -40,6 +42,8 @@ class Listing:
 
 @dataclass(frozen=True)
 class ResourceDoc:
+    """One resource's section of `API.md`."""
+
     name: str
     description: str | None
     table: str
@@ -55,6 +59,8 @@ class ResourceDoc:
 
 @dataclass(frozen=True)
 class DocsView:
+    """What `api.md.jinja` shows: the prefix and a section per resource, in spec order."""
+
     prefix: str
     resources: tuple[ResourceDoc, ...]
 

@@ -21,12 +21,16 @@ class Column:
 
 @dataclass(frozen=True)
 class IndexView:
+    """An owner-leading index: its deterministic name and its columns."""
+
     name: str
     columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class ModelView:
+    """What `model.py.jinja` shows: the table, its constraints and indexes, its columns."""
+
     name: str
     table: str
     owner: str

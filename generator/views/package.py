@@ -10,6 +10,8 @@ from generator.routes import ServedPath, mount_order
 
 @dataclass(frozen=True)
 class ModelsIndexView:
+    """What `models_init.py.jinja` shows: every model, so importing it fills the metadata."""
+
     imports: tuple[tuple[str, str], ...]
     """(module, class) of the base and of every model, sorted for the import block."""
     names: tuple[str, ...]
@@ -17,6 +19,8 @@ class ModelsIndexView:
 
 @dataclass(frozen=True)
 class RoutersIndexView:
+    """What `routers_init.py.jinja` shows: builders in mount order and the served paths."""
+
     prefix: str
     modules: tuple[str, ...]
     """Every router module, sorted for the import line."""

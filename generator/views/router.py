@@ -42,6 +42,8 @@ class RefusedRoute:
 
 @dataclass(frozen=True)
 class RouterView:
+    """What `router.py.jinja` shows: paths, parameters, statements and the served routes."""
+
     name: str
     module: str
     owner: Owner

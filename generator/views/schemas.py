@@ -28,6 +28,8 @@ class Attribute:
 
 @dataclass(frozen=True)
 class SchemasView:
+    """What `schemas.py.jinja` shows: one value type per field and the four body classes."""
+
     name: str
     server_managed: str
     """The server-managed columns as the module docstring lists them."""
