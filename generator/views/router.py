@@ -165,7 +165,4 @@ def router_view(resource: Resource, paths: tuple[ServedPath, ...]) -> RouterView
 
 
 NOTHING_SERVED = "No operation of this path is served: every method answers 405, not 404."
-SHADOWING = (
-    "The methods this path does not serve answer 405 here, so that no other resource's path\n"
-    "        that also matches the URL (fixed segments win over placeholders) serves them."
-)
+SHADOWING = "Methods not served here answer 405, not a later path that also matches the URL."

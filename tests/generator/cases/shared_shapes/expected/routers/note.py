@@ -207,8 +207,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
 
     @router.api_route(COLLECTION_PATH, methods=["DELETE", "PATCH", "PUT"], include_in_schema=False)
     async def collection_not_served() -> fastapi.Response:
-        """The methods this path does not serve answer 405 here, so that no other resource's path
-        that also matches the URL (fixed segments win over placeholders) serves them."""
+        """Methods not served here answer 405, not a later path that also matches the URL."""
         raise method_not_allowed()
 
     @router.api_route(
