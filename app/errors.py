@@ -8,7 +8,7 @@ or SQL text; the exception goes to the log instead.
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, status
@@ -66,31 +66,41 @@ def validation_details(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
-def remember_allowed_methods(
-    app: FastAPI, routers: list[APIRouter], *, prefix: str
-) -> list[tuple[re.Pattern[str], set[str]]]:
-    """Record every path's methods, so a 405 can list all of them in `Allow`.
+class AllowedMethods:
+    """Which methods each path serves, in the order the router tries the paths.
 
-    Starlette names only the first route that matched the path, and FastAPI registers one
-    route per method, so its own `Allow` header would list a single method.
+    A URL belongs to the first path that matches it, as in the router, so a 405 lists that
+    path's methods in `Allow`. Starlette names only the first route that matched, and
+    FastAPI registers one route per method, so its own `Allow` would list a single method.
     """
-    table: list[tuple[re.Pattern[str], set[str]]] = []
-    for router in routers:
-        for route in router.routes:
-            # Routes hidden from the schema are the 405 answers for operations not served.
-            if isinstance(route, APIRoute) and route.include_in_schema:
-                pattern, _, _ = compile_path(prefix + route.path)
-                table.append((pattern, set(route.methods or ())))
-    app.state.allowed_methods = table
-    return table
+
+    def __init__(self, prefix: str, paths: Iterable[tuple[str, Iterable[str]]]) -> None:
+        self._paths = [
+            (compile_path(prefix + path)[0], tuple(sorted(methods))) for path, methods in paths
+        ]
+
+    def at(self, path: str) -> tuple[str, ...] | None:
+        """The methods of the path that answers `path`, or None when no path matches it."""
+        for pattern, methods in self._paths:
+            if pattern.match(path):
+                return methods
+        return None
+
+
+def served_by(routers: Iterable[APIRouter]) -> list[tuple[str, set[str]]]:
+    """The paths and methods of hand-written routers, which no generated table lists."""
+    return [
+        (route.path, set(route.methods or ()))
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.include_in_schema
+    ]
 
 
 def _allowed_methods(request: Request) -> str | None:
-    table: list[tuple[re.Pattern[str], set[str]]] = getattr(
-        request.app.state, "allowed_methods", []
-    )
-    methods = set().union(*(m for pattern, m in table if pattern.match(request.url.path)))
-    return ", ".join(sorted(methods)) if methods else None
+    table: AllowedMethods | None = getattr(request.app.state, "allowed_methods", None)
+    methods = table.at(request.url.path) if table is not None else None
+    return ", ".join(methods) if methods else None
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:

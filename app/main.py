@@ -15,11 +15,11 @@ from fastapi import FastAPI
 
 from app.body_limit import BodyLimitedFastAPI, payload_too_large
 from app.db import Database
-from app.errors import install_error_handlers, remember_allowed_methods
+from app.errors import AllowedMethods, install_error_handlers, served_by
 from app.extensions import EXTENSIONS
 from app.health import router as health_router
 from app.settings import ConfigError, Settings, load_settings
-from generated.routers import API_PREFIX, ROUTER_BUILDERS
+from generated.routers import API_PREFIX, ROUTER_BUILDERS, SERVED_METHODS
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,11 +45,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Probes first, so no resource path (with an empty API prefix) can shadow them.
     app.include_router(health_router)
-    builders = (*ROUTER_BUILDERS, *EXTENSIONS)
-    routers = [build_router(database.connect) for build_router in builders]
-    for router in routers:
+    # Generated routers in their generated order, then the extensions: the order the
+    # allowed-methods table follows, so a URL belongs to the same path in both.
+    routers = [build_router(database.connect) for build_router in ROUTER_BUILDERS]
+    extensions = [build_router(database.connect) for build_router in EXTENSIONS]
+    for router in (*routers, *extensions):
         app.include_router(router, prefix=API_PREFIX)
-    remember_allowed_methods(app, routers, prefix=API_PREFIX)
+    app.state.allowed_methods = AllowedMethods(
+        API_PREFIX, [*SERVED_METHODS, *served_by(extensions)]
+    )
     app.add_exception_handler(413, payload_too_large)
     return app
 

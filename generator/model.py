@@ -27,7 +27,22 @@ ORDERED_TYPES: frozenset[str] = frozenset({"integer", "number", "date", "datetim
 TEXT_TYPES: frozenset[str] = frozenset({"string", "text"})
 
 Operation = Literal["list", "create", "read", "replace", "update", "delete"]
-OPERATIONS: tuple[Operation, ...] = ("list", "create", "read", "replace", "update", "delete")
+Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+Where = Literal["collection", "item"]
+"""A resource serves two paths: its collection (`path`) and one row of it (`path/{id}`)."""
+
+OPERATION_ROUTES: dict[Operation, tuple[Method, Where]] = {
+    "list": ("GET", "collection"),
+    "create": ("POST", "collection"),
+    "read": ("GET", "item"),
+    "replace": ("PUT", "item"),
+    "update": ("PATCH", "item"),
+    "delete": ("DELETE", "item"),
+}
+"""The method and path of each operation: the one place that pairs them."""
+OPERATIONS: tuple[Operation, ...] = tuple(OPERATION_ROUTES)
+METHODS: tuple[Method, ...] = ("DELETE", "GET", "PATCH", "POST", "PUT")
+"""Every method some operation uses, sorted as `Allow` headers list them."""
 
 IdType = Literal["integer", "uuid"]
 
@@ -83,6 +98,20 @@ class SortKey:
 
 
 @dataclass(frozen=True)
+class ListFilter:
+    """One list query parameter: `?name=` (equals) or, on ordered types, `?name__gte=` / `__lte`."""
+
+    field: Field
+    operator: Literal["eq", "gte", "lte"]
+
+    @property
+    def alias(self) -> str:
+        """The parameter's name in the URL."""
+        name = self.field.name
+        return name if self.operator == "eq" else f"{name}__{self.operator}"
+
+
+@dataclass(frozen=True)
 class ListSettings:
     """Paging limits and the default order of the list operation."""
 
@@ -127,11 +156,35 @@ class Resource:
         return tuple(keys)
 
     @property
+    def sort_values(self) -> tuple[str, ...]:
+        """Every value `?sort=` accepts: each sort key, ascending then descending (`-`)."""
+        return tuple(value for key in self.sort_keys for value in (key.name, f"-{key.name}"))
+
+    @property
     def filterable_fields(self) -> tuple[Field, ...]:
         return tuple(field for field in self.fields if field.filterable)
 
+    @property
+    def list_filters(self) -> tuple[ListFilter, ...]:
+        """Every filter parameter of the list, in field order."""
+        filters: list[ListFilter] = []
+        for field in self.filterable_fields:
+            filters.append(ListFilter(field, "eq"))
+            if field.ordered:
+                filters += [ListFilter(field, "gte"), ListFilter(field, "lte")]
+        return tuple(filters)
+
     def serves(self, operation: Operation) -> bool:
         return operation in self.operations
+
+    def path_of(self, where: Where) -> str:
+        """The URL template of the collection or of one row, below the API prefix."""
+        return self.path if where == "collection" else f"{self.path}/{{id}}"
+
+    def served_methods(self, where: Where) -> tuple[Method, ...]:
+        """The methods the spec serves on the collection or item path, in `METHODS` order."""
+        served = {OPERATION_ROUTES[operation] for operation in self.operations}
+        return tuple(method for method in METHODS if (method, where) in served)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
-from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -49,25 +48,46 @@ _GENERATED_NAMES = frozenset(
 _BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
 
-def _module_level_names() -> frozenset[str]:
-    """Every name a generated module imports or defines at module level, read from the templates.
+RESERVED_RESOURCE_NAMES: dict[str, str] = {
+    # Imported bare because the field code (`field_code.py`) writes them in column and value
+    # types; qualified there (`sa.Date()`), they could leave this table.
+    "BigInteger": "the column type of integer fields",
+    "Boolean": "the column type of boolean fields",
+    "Date": "the column type of date fields",
+    "Double": "the column type of number fields",
+    "Uuid": "the column type of uuid fields",
+    "UTCDateTime": "the column type of datetime fields",
+    "UUID": "the Python type of uuid values",
+    "Annotated": "the typing construct of constrained values",
+    "Literal": "the type of enum values and of the sort parameter",
+    "Field": "Pydantic's constraints on values and filters",
+    "PlainInt": "the type of integer ids and filters",
+    "StorableText": "the check on stored text",
+    "BoolText": "the type of boolean filters",
+    "DateText": "the type of date values and filters",
+    "UTCDatetime": "the type of datetime values and filters",
+    # Bound by the generated modules themselves.
+    "Base": "the declarative base of every model",
+    "Mapped": "the annotation SQLAlchemy reads every column from",
+    "Any": "the type routers use for untyped statement results",
+    "ConnectionFactory": "the connection factory every router is built with",
+    "StatementCache": "the statement cache of every router",
+    "COLUMNS": "a router's tuple of its table's columns",
+    "FILTERS": "a router's list filter conditions",
+    "OWNER": "a router's owner bind parameter",
+}
+"""Names a resource may not take (nor start with a derived suffix), and why each is reserved.
 
-    A resource class of the same name would shadow it in its own modules, so such resource
-    names are refused. Reading the templates keeps this list from drifting as they change.
-    """
-    names: set[str] = set()
-    for template in sorted((Path(__file__).parent / "templates").glob("*.py.jinja")):
-        for line in template.read_text(encoding="utf-8").splitlines():
-            if found := re.match(r"^from \S+ import (.+)$", line):
-                names.update(part.split(" as ")[-1].strip() for part in found.group(1).split(","))
-            elif found := re.match(r"^import (\S+)(?: as (\S+))?$", line):
-                names.add(found.group(2) or found.group(1).split(".")[0])
-            elif found := re.match(r"^(?:class |def |async def )?([A-Za-z_]\w*)\s*[(:=]", line):
-                names.add(found.group(1))
-    return frozenset(name for name in names if name.isidentifier())
+A resource's class is bound in its model module and imported by its router and by
+`models/__init__.py`; its name also starts the schema and parameter names of
+`DERIVED_SUFFIXES`. A name those modules already bind would be shadowed. Framework names the
+templates use are reached through their modules (`sa.Index`, `fastapi.Query`), so `Request`,
+`Response`, `Query`, `Path` or `Index` are free; this table lists every name that is not.
+`tests/generator/test_reserved_names.py` checks it against every generated module.
+"""
 
-
-_RESERVED_CLASS_NAMES = _module_level_names() | {"Connection", "Sequence"}
+DERIVED_SUFFIXES = ("Create", "Replace", "Update", "Read", "Page", "OwnerParam", "IdParam", "Sort")
+"""A resource `Task` also names `TaskCreate`, ..., `TaskSort` in its schemas and router."""
 
 
 def snake_case(name: str) -> str:
@@ -110,8 +130,12 @@ def resource_name_problem(name: str) -> str | None:
         return f"{name!r} is not a PascalCase identifier (like Task or NoteItem)"
     if keyword.iskeyword(name):
         return f"{name!r} is a Python keyword"
-    if name in _RESERVED_CLASS_NAMES or name in _BUILTINS:
-        return f"{name!r} is a name the generated code uses; choose another"
+    if name in _BUILTINS:
+        return f"{name!r} is a Python built-in name"
+    for suffix in ("", *DERIVED_SUFFIXES):
+        if (why := RESERVED_RESOURCE_NAMES.get(name + suffix)) is not None:
+            used = name + suffix
+            return f"{used!r} is a name the generated code uses ({why}); choose another"
     if snake_case(name) in _GENERATED_MODULES:
         return f"{name!r} would become module {snake_case(name)!r}, which the generated code uses"
     return None

@@ -8,38 +8,75 @@ spec alone. The module is assembled from one template part per operation
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import jinja2
+import jinja2
 
-    from generator.render import ResourceCode
+from generator.contract import contract_data
+from generator.field_code import FieldCode, field_code
+from generator.model import INT64_MAX, OPERATION_ROUTES, Resource, Spec
+from generator.routes import Unserved, unserved
 
 
-def render_tests(
-    env: jinja2.Environment, everything: dict[str, Any], codes: Sequence[ResourceCode]
-) -> dict[PurePosixPath, str]:
+@dataclass(frozen=True)
+class ContractPaths:
+    """What the contract-test template reads as `r`: the resource's URLs and its 405s."""
+
+    fields: tuple[FieldCode, ...]
+    test_collection: str
+    openapi_collection: str
+    openapi_item: str
+    openapi_operations: tuple[tuple[str, str], ...]
+    unserved: tuple[Unserved, ...]
+
+
+def _contract_context(spec: Spec, resource: Resource) -> dict[str, Any] | None:
+    """The contract-test template's context, or None when the spec gives no valid row."""
+    data = contract_data(resource)
+    if data is None:
+        return None
+    collection = spec.prefix + resource.path_of("collection")
+    item = spec.prefix + resource.path_of("item")
+    paths = ContractPaths(
+        fields=tuple(field_code(resource, field) for field in resource.fields),
+        test_collection=re.sub(r"\{[^}]*\}", "{owner}", collection),
+        openapi_collection=collection,
+        openapi_item=item,
+        openapi_operations=tuple(
+            sorted(
+                (collection if where == "collection" else item, method)
+                for method, where in (OPERATION_ROUTES[op] for op in resource.operations)
+            )
+        ),
+        unserved=unserved(resource),
+    )
+    return {
+        "spec": spec,
+        "r": paths,
+        "res": resource,
+        "source": resource.source,
+        "int64_max": INT64_MAX,
+        "d": data,
+    }
+
+
+def render_tests(env: jinja2.Environment, spec: Spec) -> dict[PurePosixPath, str]:
     """`tests/__init__.py`, `tests/_contract.py` and each resource's contract-test module."""
     files = {
         PurePosixPath("tests/__init__.py"): env.get_template("tests_init.py.jinja").render(
-            everything
+            source=spec.source
         ),
         PurePosixPath("tests/_contract.py"): env.get_template("contract_helpers.py.jinja").render(
-            everything
+            source=spec.source
         ),
     }
-    for code in codes:
-        if code.contract is None:
-            continue
-        context = {
-            "r": code,
-            "res": code.resource,
-            "source": code.resource.source,
-            "d": code.contract,
-        }
-        files[PurePosixPath(f"tests/test_{code.resource.module}_contract.py")] = env.get_template(
-            "contract_test.py.jinja"
-        ).render(context)
+    for resource in spec.resources:
+        context = _contract_context(spec, resource)
+        if context is not None:
+            files[PurePosixPath(f"tests/test_{resource.module}_contract.py")] = env.get_template(
+                "contract_test.py.jinja"
+            ).render(context)
     return files

@@ -931,8 +931,6 @@ def _cross_checks(
             ("path", normalized_path),
         ):
             other = seen[kind].get(value)
-            if other is None and kind == "path":
-                other = _overlapping(resource, seen["path"].values())
             if other is None:
                 seen[kind][value] = resource
                 continue
@@ -950,34 +948,8 @@ def _cross_checks(
                 f"{what} {shown!r} is already used by resource {other.name} "
                 f"({theirs}in {other.file})"
             )
-            if kind == "path" and normalized_path != re.sub(r"\{[^}]*\}", "{}", other.path):
-                message = (
-                    f"path {shown!r} overlaps resource {other.name}'s {other.path!r} (in "
-                    f"{other.file}): a placeholder matches any segment, so one URL could "
-                    "mean either"
-                )
             problems.append(Problem(resource.file, where.line, where.column, key, message))
     return problems
-
-
-def _route_shapes(resource: Resource) -> tuple[tuple[str, ...], ...]:
-    """The collection and item URL templates of a resource, with placeholders as None."""
-    segments = tuple(
-        "" if naming.PLACEHOLDER.match(part) else part for part in resource.path.split("/")[1:]
-    )
-    return segments, (*segments, "")
-
-
-def _overlapping(resource: Resource, others: Iterable[Resource]) -> Resource | None:
-    """Another resource one of whose routes could match the same URL as one of this one's."""
-    for other in others:
-        for mine in _route_shapes(resource):
-            for theirs in _route_shapes(other):
-                if len(mine) == len(theirs) and all(
-                    a == b or not a or not b for a, b in zip(mine, theirs, strict=True)
-                ):
-                    return other
-    return None
 
 
 def _position_of(documents: Sequence[SpecDocument], resource: Resource, kind: str) -> Position:

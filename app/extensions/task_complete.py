@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi import Response as FastAPIResponse
 from pydantic import BaseModel, ConfigDict, StrictBool
-from sqlalchemy import bindparam, not_
+from sqlalchemy import not_
 
 from generated.models.task import Task
 from generated.routers.task import (
@@ -19,6 +19,7 @@ from generated.routers.task import (
     UPDATE_OWNED_ROW,
     TaskIdParam,
     TaskOwnerParam,
+    owned_row,
 )
 from generated.schemas.task import TaskRead
 from generated.support import (
@@ -38,10 +39,9 @@ class CompleteBody(BaseModel):
     completed: StrictBool
 
 
-# Built once from the generated owner-scoped UPDATE: requests only bind the owner, the id,
-# the time and (to set it) the new state.
-TOGGLE = UPDATE_OWNED_ROW.values(completed=not_(Task.completed), updated_at=bindparam("now__"))
-SET = UPDATE_OWNED_ROW.values(completed=bindparam("completed__"), updated_at=bindparam("now__"))
+# The generated owner-scoped UPDATE: `owned_row` binds the owner and the id, and every other
+# parameter names a column to SET. Toggling adds `completed = NOT completed`, built once.
+TOGGLE = UPDATE_OWNED_ROW.values(completed=not_(Task.completed))
 
 
 def build_router(connect: ConnectionFactory) -> APIRouter:
@@ -64,10 +64,12 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         row_id: TaskIdParam,
         body: Annotated[CompleteBody | None, Body()] = None,
     ) -> FastAPIResponse:
-        params = {"id__": row_id, "owner__": owner, "now__": utcnow()}
-        statement = TOGGLE if body is None else SET
-        if body is not None:
-            params["completed__"] = body.completed
+        params = {**owned_row(owner, row_id), "updated_at": utcnow()}
+        if body is None:
+            statement = TOGGLE
+        else:
+            statement = UPDATE_OWNED_ROW
+            params["completed"] = body.completed
         async with connect() as conn:
             row = (await conn.execute(statement, params)).first()
             await conn.commit()

@@ -126,7 +126,8 @@ def test_refused_field_names(name: str, reason: str) -> None:
         ("None", "is a Python keyword"),
         ("Support", "would become module 'support'"),
         ("Base", "a name the generated code uses"),
-        ("Request", "a name the generated code uses"),
+        ("Mapped", "a name the generated code uses"),
+        ("Exception", "is a Python built-in name"),
     ],
 )
 def test_refused_resource_names(name: str, reason: str) -> None:

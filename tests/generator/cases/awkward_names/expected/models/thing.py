@@ -7,16 +7,8 @@ from __future__ import annotations
 import datetime
 from uuid import UUID
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Date,
-    Index,
-    String,
-    Uuid,
-    column,
-)
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, Boolean, Date, Uuid
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,17 +21,17 @@ class Thing(Base):
 
     __tablename__ = "things"
     __table_args__ = (
-        CheckConstraint(column("type").in_(("a", "b")), name="type"),
-        Index("ix_things_user_id_id", "user_id", "id"),
-        Index("ix_things_user_id_created_at_id", "user_id", "created_at", "id"),
-        Index("ix_things_user_id_updated_at_id", "user_id", "updated_at", "id"),
-        Index("ix_things_user_id_text_id", "user_id", "text", "id"),
-        Index("ix_things_user_id_date_id", "user_id", "date", "id"),
+        sa.CheckConstraint(sa.column("type").in_(("a", "b")), name="type"),
+        sa.Index("ix_things_user_id_id", "user_id", "id"),
+        sa.Index("ix_things_user_id_created_at_id", "user_id", "created_at", "id"),
+        sa.Index("ix_things_user_id_updated_at_id", "user_id", "updated_at", "id"),
+        sa.Index("ix_things_user_id_text_id", "user_id", "text", "id"),
+        sa.Index("ix_things_user_id_date_id", "user_id", "date", "id"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
     size: Mapped[int] = mapped_column(BigInteger())
     size_gte: Mapped[int] = mapped_column(BigInteger())
     v_2: Mapped[int | None] = mapped_column(BigInteger())

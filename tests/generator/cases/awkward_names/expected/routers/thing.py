@@ -10,21 +10,11 @@ another owner's row behaves exactly like a missing one.
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
-from fastcrud import FastCRUD
+import fastapi
+import fastcrud
+import sqlalchemy as sa
 from pydantic import Field
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Select,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
+from sqlalchemy.sql import dml
 
 from generated.models.thing import Thing
 from generated.schemas.thing import ThingCreate, ThingPage, ThingRead, ThingReplace, ThingUpdate
@@ -42,7 +32,7 @@ from generated.support import (
     utcnow,
 )
 
-crud: FastCRUD[Any, Any, Any, Any, Any, Any] = FastCRUD(Thing)
+crud: fastcrud.FastCRUD[Any, Any, Any, Any, Any, Any] = fastcrud.FastCRUD(Thing)
 """FastCRUD over Thing; it builds the SELECTs of the read routes."""
 
 RESOURCE_NAME = "Thing"
@@ -51,7 +41,7 @@ ITEM_PATH = "/{user_id}/things/{id}"
 
 ThingOwnerParam = Annotated[
     str,
-    Path(
+    fastapi.Path(
         alias="user_id",
         min_length=1,
         max_length=64,
@@ -62,7 +52,7 @@ ThingOwnerParam = Annotated[
 ]
 ThingIdParam = Annotated[
     PlainInt,
-    Path(alias="id", ge=1, le=9223372036854775807, description="The Thing's id."),
+    fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Thing's id."),
 ]
 ThingSort = Literal[
     "id",
@@ -80,7 +70,7 @@ ThingSort = Literal[
 COLUMNS = tuple(Thing.__table__.columns)
 """Every column, typed, for RETURNING: values come back as Python types on every database."""
 
-ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
+ORDER_BY: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
     "id": (Thing.id.asc(),),
     "-id": (Thing.id.desc(),),
     "created_at": (Thing.created_at.asc(), Thing.id.asc()),
@@ -95,66 +85,77 @@ ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
 
 
-def owner_is(owner: object) -> ColumnElement[bool]:
+def owner_is(owner: object) -> sa.ColumnElement[bool]:
     """The owner condition that every statement of Thing carries."""
     return Thing.user_id == owner
 
 
 # Bind parameter names hold "__", which no column name can, so they never clash with a SET.
-OWNER: BindParameter[str] = bindparam("owner__")
-ROW_ID: BindParameter[int] = bindparam("id__")
-FILTERS: dict[str, ColumnElement[bool]] = {
-    "size__eq": Thing.size == bindparam("size__eq"),
-    "size__gte": Thing.size >= bindparam("size__gte"),
-    "size__lte": Thing.size <= bindparam("size__lte"),
-    "size_gte__eq": Thing.size_gte == bindparam("size_gte__eq"),
-    "size_gte__gte": Thing.size_gte >= bindparam("size_gte__gte"),
-    "size_gte__lte": Thing.size_gte <= bindparam("size_gte__lte"),
-    "uuid__eq": Thing.uuid == bindparam("uuid__eq"),
-    "type__eq": Thing.type == bindparam("type__eq"),
+OWNER: sa.BindParameter[str] = sa.bindparam("owner__")
+ROW_ID: sa.BindParameter[int] = sa.bindparam("id__")
+
+
+def owned_row(owner: str, row_id: int) -> dict[str, Any]:
+    """The parameters that bind OWNER and ROW_ID: one row of one owner, in any statement here.
+
+    Hand-written code binds them through this, never by name; other parameters of an
+    UPDATE_OWNED_ROW, named after columns, become its SET clause.
+    """
+    return {OWNER.key: owner, ROW_ID.key: row_id}
+
+
+FILTERS: dict[str, sa.ColumnElement[bool]] = {
+    "size__eq": Thing.size == sa.bindparam("size__eq"),
+    "size__gte": Thing.size >= sa.bindparam("size__gte"),
+    "size__lte": Thing.size <= sa.bindparam("size__lte"),
+    "size_gte__eq": Thing.size_gte == sa.bindparam("size_gte__eq"),
+    "size_gte__gte": Thing.size_gte >= sa.bindparam("size_gte__gte"),
+    "size_gte__lte": Thing.size_gte <= sa.bindparam("size_gte__lte"),
+    "uuid__eq": Thing.uuid == sa.bindparam("uuid__eq"),
+    "type__eq": Thing.type == sa.bindparam("type__eq"),
 }
 """Each list filter as an owner-independent condition on its bind parameter."""
 
 
-async def list_query(sort: str, filters: tuple[str, ...]) -> Select[Any]:
+async def select_page(sort: str, filters: tuple[str, ...]) -> sa.Select[Any]:
     """One page of rows and the total for the same filters, in a single round trip."""
     query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
     return (
-        query.add_columns(func.count().over().label("_total_count"))
+        query.add_columns(sa.func.count().over().label("_total_count"))
         .order_by(*ORDER_BY[sort])
-        .offset(bindparam("offset__"))
-        .limit(bindparam("limit__"))
+        .offset(sa.bindparam("offset__"))
+        .limit(sa.bindparam("limit__"))
     )
 
 
-async def count_query(filters: tuple[str, ...]) -> Select[Any]:
+async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:
     """The total alone, for a page past the end (where the window count has no row)."""
     where = [owner_is(OWNER), *(FILTERS[name] for name in filters)]
-    return select(func.count()).select_from(Thing).where(*where)
+    return sa.select(sa.func.count()).select_from(Thing).where(*where)
 
 
-async def read_query() -> Select[Any]:
+async def select_row() -> sa.Select[Any]:
     return await crud.select(where=[Thing.id == ROW_ID, owner_is(OWNER)])
 
 
-INSERT_ROW: ReturningInsert[Any] = insert(Thing).returning(*COLUMNS)
+INSERT_ROW: dml.ReturningInsert[Any] = sa.insert(Thing).returning(*COLUMNS)
 """The columns come from the parameters given."""
-UPDATE_OWNED_ROW: ReturningUpdate[Any] = (
-    update(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+UPDATE_OWNED_ROW: dml.ReturningUpdate[Any] = (
+    sa.update(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
 )
 """SET comes from the parameters given; WHERE is the id and the owner."""
-DELETE_OWNED_ROW: ReturningDelete[Any] = (
-    delete(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(Thing.id)
+DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
+    sa.delete(Thing).where(Thing.id == ROW_ID, owner_is(OWNER)).returning(Thing.id)
 )
 
 
-def build_router(connect: ConnectionFactory) -> APIRouter:
+def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     """The Thing routes; each opens its connection with `connect()` once it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
     away from the pool and returns the connection before the response is sent.
     """
-    router = APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
     statements = StatementCache()
 
     @router.get(
@@ -170,44 +171,51 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_things(
         owner: ThingOwnerParam,
-        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[PlainInt, Query(ge=1, le=100, description="Rows per page.")] = 20,
+        offset: Annotated[
+            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+        ] = 0,
+        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[
-            ThingSort, Query(description="Sort key; '-' for descending.")
+            ThingSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
         filter_size: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="size", description="Only rows whose size equals this."),
+            fastapi.Query(alias="size", description="Only rows whose size equals this."),
         ] = None,
         filter_size__gte: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="size__gte", description="Only rows whose size is at least this."),
+            fastapi.Query(alias="size__gte", description="Only rows whose size is at least this."),
         ] = None,
         filter_size__lte: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="size__lte", description="Only rows whose size is at most this."),
+            fastapi.Query(alias="size__lte", description="Only rows whose size is at most this."),
         ] = None,
         filter_size_gte: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="size_gte", description="Only rows whose size_gte equals this."),
+            fastapi.Query(alias="size_gte", description="Only rows whose size_gte equals this."),
         ] = None,
         filter_size_gte__gte: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="size_gte__gte", description="Only rows whose size_gte is at least this."),
+            fastapi.Query(
+                alias="size_gte__gte", description="Only rows whose size_gte is at least this."
+            ),
         ] = None,
         filter_size_gte__lte: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="size_gte__lte", description="Only rows whose size_gte is at most this."),
+            fastapi.Query(
+                alias="size_gte__lte", description="Only rows whose size_gte is at most this."
+            ),
         ] = None,
         filter_uuid: Annotated[
-            UUID | None, Query(alias="uuid", description="Only rows whose uuid equals this.")
+            UUID | None,
+            fastapi.Query(alias="uuid", description="Only rows whose uuid equals this."),
         ] = None,
         filter_type: Annotated[
             Literal["a", "b"] | None,
-            Query(alias="type", description="Only rows whose type equals this."),
+            fastapi.Query(alias="type", description="Only rows whose type equals this."),
         ] = None,
-    ) -> Response:
-        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
+    ) -> fastapi.Response:
+        params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
         if filter_size is not None:
             params["size__eq"] = filter_size
         if filter_size__gte is not None:
@@ -225,13 +233,13 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         if filter_type is not None:
             params["type__eq"] = filter_type
         filters = tuple(name for name in FILTERS if name in params)
-        query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
+        query = await statements.get(("list", sort, filters), lambda: select_page(sort, filters))
         async with connect() as conn:
             rows = [dict(row._mapping) for row in await conn.execute(query, params)]
             if rows:
                 total_count = rows[0]["_total_count"]
             elif offset:
-                count = await statements.get(("count", filters), lambda: count_query(filters))
+                count = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(count, params)).scalar_one()
             else:
                 total_count = 0
@@ -248,7 +256,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
 
     @router.post(
         COLLECTION_PATH,
-        status_code=status.HTTP_201_CREATED,
+        status_code=fastapi.status.HTTP_201_CREATED,
         response_model=ThingRead,
         operation_id="create_thing",
         summary="Create a Thing",
@@ -259,10 +267,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def create_thing(
-        request: Request,
+        request: fastapi.Request,
         owner: ThingOwnerParam,
         body: ThingCreate,
-    ) -> Response:
+    ) -> fastapi.Response:
         now = utcnow()
         values = body.model_dump()
         values["user_id"] = owner
@@ -273,7 +281,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         created = ThingRead.model_construct(**row._mapping)
         location = location_of(request, created.id)
         return json_response(
-            created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
+            created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
         )
 
     @router.get(
@@ -284,10 +292,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         description=("One Thing of the owner; another owner's row answers 404 like a missing one."),
         responses=ERROR_RESPONSES,
     )
-    async def read_thing(owner: ThingOwnerParam, row_id: ThingIdParam) -> Response:
-        query = await statements.get("read", read_query)
+    async def read_thing(owner: ThingOwnerParam, row_id: ThingIdParam) -> fastapi.Response:
+        query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+            row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(ThingRead.model_construct(**row._mapping))
@@ -304,12 +312,12 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         owner: ThingOwnerParam,
         row_id: ThingIdParam,
         body: ThingReplace,
-    ) -> Response:
+    ) -> fastapi.Response:
         values = body.model_dump()
         values["updated_at"] = utcnow()
         async with connect() as conn:
             row = (
-                await conn.execute(UPDATE_OWNED_ROW, {**values, "id__": row_id, "owner__": owner})
+                await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
             ).first()
             await conn.commit()
         if row is None:
@@ -328,9 +336,9 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         owner: ThingOwnerParam,
         row_id: ThingIdParam,
         body: ThingUpdate,
-    ) -> Response:
+    ) -> fastapi.Response:
         changes = body.model_dump(exclude_unset=True)
-        keys = {"id__": row_id, "owner__": owner}
+        keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
             row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
@@ -341,20 +349,18 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
 
     @router.delete(
         ITEM_PATH,
-        status_code=status.HTTP_204_NO_CONTENT,
+        status_code=fastapi.status.HTTP_204_NO_CONTENT,
         operation_id="delete_thing",
         summary="Delete one Thing",
         description="Deletes one Thing of the owner.",
         responses=ERROR_RESPONSES,
     )
-    async def delete_thing(owner: ThingOwnerParam, row_id: ThingIdParam) -> Response:
+    async def delete_thing(owner: ThingOwnerParam, row_id: ThingIdParam) -> fastapi.Response:
         async with connect() as conn:
-            deleted = (
-                await conn.execute(DELETE_OWNED_ROW, {"id__": row_id, "owner__": owner})
-            ).first()
+            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+        return fastapi.Response(status_code=fastapi.status.HTTP_204_NO_CONTENT)
 
     return router

@@ -7,18 +7,8 @@ from __future__ import annotations
 import datetime
 from uuid import UUID
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Date,
-    Double,
-    Index,
-    String,
-    UniqueConstraint,
-    Uuid,
-    column,
-)
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, Boolean, Date, Double, Uuid
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,23 +21,23 @@ class Gadget(Base):
 
     __tablename__ = "gadgets"
     __table_args__ = (
-        UniqueConstraint("user_id", "name"),
-        UniqueConstraint("user_id", "serial"),
-        CheckConstraint(column("color").in_(("red", "green", "no")), name="color"),
-        Index("ix_gadgets_user_id_id", "user_id", "id"),
-        Index("ix_gadgets_user_id_created_at_id", "user_id", "created_at", "id"),
-        Index("ix_gadgets_user_id_updated_at_id", "user_id", "updated_at", "id"),
-        Index("ix_gadgets_user_id_name_id", "user_id", "name", "id"),
-        Index("ix_gadgets_user_id_quantity_id", "user_id", "quantity", "id"),
-        Index("ix_gadgets_user_id_weight_id", "user_id", "weight", "id"),
-        Index("ix_gadgets_user_id_released_on_id", "user_id", "released_on", "id"),
-        Index("ix_gadgets_user_id_checked_at_id", "user_id", "checked_at", "id"),
-        Index("ix_gadgets_user_id_color_id", "user_id", "color", "id"),
+        sa.UniqueConstraint("user_id", "name"),
+        sa.UniqueConstraint("user_id", "serial"),
+        sa.CheckConstraint(sa.column("color").in_(("red", "green", "no")), name="color"),
+        sa.Index("ix_gadgets_user_id_id", "user_id", "id"),
+        sa.Index("ix_gadgets_user_id_created_at_id", "user_id", "created_at", "id"),
+        sa.Index("ix_gadgets_user_id_updated_at_id", "user_id", "updated_at", "id"),
+        sa.Index("ix_gadgets_user_id_name_id", "user_id", "name", "id"),
+        sa.Index("ix_gadgets_user_id_quantity_id", "user_id", "quantity", "id"),
+        sa.Index("ix_gadgets_user_id_weight_id", "user_id", "weight", "id"),
+        sa.Index("ix_gadgets_user_id_released_on_id", "user_id", "released_on", "id"),
+        sa.Index("ix_gadgets_user_id_checked_at_id", "user_id", "checked_at", "id"),
+        sa.Index("ix_gadgets_user_id_color_id", "user_id", "color", "id"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(code_point_text(40))
     notes: Mapped[str | None] = mapped_column(code_point_text(None))
     quantity: Mapped[int] = mapped_column(BigInteger(), server_default=sql_text("1"))

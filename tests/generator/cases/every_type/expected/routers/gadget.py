@@ -10,21 +10,11 @@ another owner's row behaves exactly like a missing one.
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
-from fastcrud import FastCRUD
+import fastapi
+import fastcrud
+import sqlalchemy as sa
 from pydantic import Field
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Select,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
+from sqlalchemy.sql import dml
 
 from generated.models.gadget import Gadget
 from generated.schemas.gadget import (
@@ -51,7 +41,7 @@ from generated.support import (
     utcnow,
 )
 
-crud: FastCRUD[Any, Any, Any, Any, Any, Any] = FastCRUD(Gadget)
+crud: fastcrud.FastCRUD[Any, Any, Any, Any, Any, Any] = fastcrud.FastCRUD(Gadget)
 """FastCRUD over Gadget; it builds the SELECTs of the read routes."""
 
 RESOURCE_NAME = "Gadget"
@@ -60,7 +50,7 @@ ITEM_PATH = "/{user_id}/gadgets/{id}"
 
 GadgetOwnerParam = Annotated[
     str,
-    Path(
+    fastapi.Path(
         alias="user_id",
         min_length=1,
         max_length=64,
@@ -71,7 +61,7 @@ GadgetOwnerParam = Annotated[
 ]
 GadgetIdParam = Annotated[
     PlainInt,
-    Path(alias="id", ge=1, le=9223372036854775807, description="The Gadget's id."),
+    fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Gadget's id."),
 ]
 GadgetSort = Literal[
     "id",
@@ -97,7 +87,7 @@ GadgetSort = Literal[
 COLUMNS = tuple(Gadget.__table__.columns)
 """Every column, typed, for RETURNING: values come back as Python types on every database."""
 
-ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
+ORDER_BY: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
     "id": (Gadget.id.asc(),),
     "-id": (Gadget.id.desc(),),
     "created_at": (Gadget.created_at.asc(), Gadget.id.asc()),
@@ -120,74 +110,85 @@ ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
 
 
-def owner_is(owner: object) -> ColumnElement[bool]:
+def owner_is(owner: object) -> sa.ColumnElement[bool]:
     """The owner condition that every statement of Gadget carries."""
     return Gadget.user_id == owner
 
 
 # Bind parameter names hold "__", which no column name can, so they never clash with a SET.
-OWNER: BindParameter[str] = bindparam("owner__")
-ROW_ID: BindParameter[int] = bindparam("id__")
-FILTERS: dict[str, ColumnElement[bool]] = {
-    "name__eq": Gadget.name == bindparam("name__eq"),
-    "quantity__eq": Gadget.quantity == bindparam("quantity__eq"),
-    "quantity__gte": Gadget.quantity >= bindparam("quantity__gte"),
-    "quantity__lte": Gadget.quantity <= bindparam("quantity__lte"),
-    "weight__eq": Gadget.weight == bindparam("weight__eq"),
-    "weight__gte": Gadget.weight >= bindparam("weight__gte"),
-    "weight__lte": Gadget.weight <= bindparam("weight__lte"),
-    "active__eq": Gadget.active == bindparam("active__eq"),
-    "released_on__eq": Gadget.released_on == bindparam("released_on__eq"),
-    "released_on__gte": Gadget.released_on >= bindparam("released_on__gte"),
-    "released_on__lte": Gadget.released_on <= bindparam("released_on__lte"),
-    "checked_at__eq": Gadget.checked_at == bindparam("checked_at__eq"),
-    "checked_at__gte": Gadget.checked_at >= bindparam("checked_at__gte"),
-    "checked_at__lte": Gadget.checked_at <= bindparam("checked_at__lte"),
-    "serial__eq": Gadget.serial == bindparam("serial__eq"),
-    "color__eq": Gadget.color == bindparam("color__eq"),
+OWNER: sa.BindParameter[str] = sa.bindparam("owner__")
+ROW_ID: sa.BindParameter[int] = sa.bindparam("id__")
+
+
+def owned_row(owner: str, row_id: int) -> dict[str, Any]:
+    """The parameters that bind OWNER and ROW_ID: one row of one owner, in any statement here.
+
+    Hand-written code binds them through this, never by name; other parameters of an
+    UPDATE_OWNED_ROW, named after columns, become its SET clause.
+    """
+    return {OWNER.key: owner, ROW_ID.key: row_id}
+
+
+FILTERS: dict[str, sa.ColumnElement[bool]] = {
+    "name__eq": Gadget.name == sa.bindparam("name__eq"),
+    "quantity__eq": Gadget.quantity == sa.bindparam("quantity__eq"),
+    "quantity__gte": Gadget.quantity >= sa.bindparam("quantity__gte"),
+    "quantity__lte": Gadget.quantity <= sa.bindparam("quantity__lte"),
+    "weight__eq": Gadget.weight == sa.bindparam("weight__eq"),
+    "weight__gte": Gadget.weight >= sa.bindparam("weight__gte"),
+    "weight__lte": Gadget.weight <= sa.bindparam("weight__lte"),
+    "active__eq": Gadget.active == sa.bindparam("active__eq"),
+    "released_on__eq": Gadget.released_on == sa.bindparam("released_on__eq"),
+    "released_on__gte": Gadget.released_on >= sa.bindparam("released_on__gte"),
+    "released_on__lte": Gadget.released_on <= sa.bindparam("released_on__lte"),
+    "checked_at__eq": Gadget.checked_at == sa.bindparam("checked_at__eq"),
+    "checked_at__gte": Gadget.checked_at >= sa.bindparam("checked_at__gte"),
+    "checked_at__lte": Gadget.checked_at <= sa.bindparam("checked_at__lte"),
+    "serial__eq": Gadget.serial == sa.bindparam("serial__eq"),
+    "color__eq": Gadget.color == sa.bindparam("color__eq"),
 }
 """Each list filter as an owner-independent condition on its bind parameter."""
 
 
-async def list_query(sort: str, filters: tuple[str, ...]) -> Select[Any]:
+async def select_page(sort: str, filters: tuple[str, ...]) -> sa.Select[Any]:
     """One page of rows and the total for the same filters, in a single round trip."""
     query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
     return (
-        query.add_columns(func.count().over().label("_total_count"))
+        query.add_columns(sa.func.count().over().label("_total_count"))
         .order_by(*ORDER_BY[sort])
-        .offset(bindparam("offset__"))
-        .limit(bindparam("limit__"))
+        .offset(sa.bindparam("offset__"))
+        .limit(sa.bindparam("limit__"))
     )
 
 
-async def count_query(filters: tuple[str, ...]) -> Select[Any]:
+async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:
     """The total alone, for a page past the end (where the window count has no row)."""
     where = [owner_is(OWNER), *(FILTERS[name] for name in filters)]
-    return select(func.count()).select_from(Gadget).where(*where)
+    return sa.select(sa.func.count()).select_from(Gadget).where(*where)
 
 
-async def read_query() -> Select[Any]:
+async def select_row() -> sa.Select[Any]:
     return await crud.select(where=[Gadget.id == ROW_ID, owner_is(OWNER)])
 
 
-INSERT_ROW: ReturningInsert[Any] = insert(Gadget).returning(*COLUMNS)
+INSERT_ROW: dml.ReturningInsert[Any] = sa.insert(Gadget).returning(*COLUMNS)
 """The columns come from the parameters given."""
-UPDATE_OWNED_ROW: ReturningUpdate[Any] = (
-    update(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+UPDATE_OWNED_ROW: dml.ReturningUpdate[Any] = (
+    sa.update(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
 )
 """SET comes from the parameters given; WHERE is the id and the owner."""
-DELETE_OWNED_ROW: ReturningDelete[Any] = (
-    delete(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(Gadget.id)
+DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
+    sa.delete(Gadget).where(Gadget.id == ROW_ID, owner_is(OWNER)).returning(Gadget.id)
 )
 
 
-def build_router(connect: ConnectionFactory) -> APIRouter:
+def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     """The Gadget routes; each opens its connection with `connect()` once it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
     away from the pool and returns the connection before the response is sent.
     """
-    router = APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
     statements = StatementCache()
 
     @router.get(
@@ -204,83 +205,100 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_gadgets(
         owner: GadgetOwnerParam,
-        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[PlainInt, Query(ge=1, le=50, description="Rows per page.")] = 10,
-        sort: Annotated[GadgetSort, Query(description="Sort key; '-' for descending.")] = "name",
+        offset: Annotated[
+            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+        ] = 0,
+        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=50, description="Rows per page.")] = 10,
+        sort: Annotated[
+            GadgetSort, fastapi.Query(description="Sort key; '-' for descending.")
+        ] = "name",
         filter_name: Annotated[
             Annotated[str, StorableText] | None,
-            Query(alias="name", description="Only rows whose name equals this."),
+            fastapi.Query(alias="name", description="Only rows whose name equals this."),
         ] = None,
         filter_quantity: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="quantity", description="Only rows whose quantity equals this."),
+            fastapi.Query(alias="quantity", description="Only rows whose quantity equals this."),
         ] = None,
         filter_quantity__gte: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="quantity__gte", description="Only rows whose quantity is at least this."),
+            fastapi.Query(
+                alias="quantity__gte", description="Only rows whose quantity is at least this."
+            ),
         ] = None,
         filter_quantity__lte: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="quantity__lte", description="Only rows whose quantity is at most this."),
+            fastapi.Query(
+                alias="quantity__lte", description="Only rows whose quantity is at most this."
+            ),
         ] = None,
         filter_weight: Annotated[
             Annotated[float, Field(allow_inf_nan=False)] | None,
-            Query(alias="weight", description="Only rows whose weight equals this."),
+            fastapi.Query(alias="weight", description="Only rows whose weight equals this."),
         ] = None,
         filter_weight__gte: Annotated[
             Annotated[float, Field(allow_inf_nan=False)] | None,
-            Query(alias="weight__gte", description="Only rows whose weight is at least this."),
+            fastapi.Query(
+                alias="weight__gte", description="Only rows whose weight is at least this."
+            ),
         ] = None,
         filter_weight__lte: Annotated[
             Annotated[float, Field(allow_inf_nan=False)] | None,
-            Query(alias="weight__lte", description="Only rows whose weight is at most this."),
+            fastapi.Query(
+                alias="weight__lte", description="Only rows whose weight is at most this."
+            ),
         ] = None,
         filter_active: Annotated[
             BoolText | None,
-            Query(alias="active", description="Only rows whose active equals this."),
+            fastapi.Query(alias="active", description="Only rows whose active equals this."),
         ] = None,
         filter_released_on: Annotated[
             DateText | None,
-            Query(alias="released_on", description="Only rows whose released_on equals this."),
+            fastapi.Query(
+                alias="released_on", description="Only rows whose released_on equals this."
+            ),
         ] = None,
         filter_released_on__gte: Annotated[
             DateText | None,
-            Query(
+            fastapi.Query(
                 alias="released_on__gte",
                 description="Only rows whose released_on is at least this.",
             ),
         ] = None,
         filter_released_on__lte: Annotated[
             DateText | None,
-            Query(
+            fastapi.Query(
                 alias="released_on__lte", description="Only rows whose released_on is at most this."
             ),
         ] = None,
         filter_checked_at: Annotated[
             UTCDatetime | None,
-            Query(alias="checked_at", description="Only rows whose checked_at equals this."),
+            fastapi.Query(
+                alias="checked_at", description="Only rows whose checked_at equals this."
+            ),
         ] = None,
         filter_checked_at__gte: Annotated[
             UTCDatetime | None,
-            Query(
+            fastapi.Query(
                 alias="checked_at__gte", description="Only rows whose checked_at is at least this."
             ),
         ] = None,
         filter_checked_at__lte: Annotated[
             UTCDatetime | None,
-            Query(
+            fastapi.Query(
                 alias="checked_at__lte", description="Only rows whose checked_at is at most this."
             ),
         ] = None,
         filter_serial: Annotated[
-            UUID | None, Query(alias="serial", description="Only rows whose serial equals this.")
+            UUID | None,
+            fastapi.Query(alias="serial", description="Only rows whose serial equals this."),
         ] = None,
         filter_color: Annotated[
             Literal["red", "green", "no"] | None,
-            Query(alias="color", description="Only rows whose color equals this."),
+            fastapi.Query(alias="color", description="Only rows whose color equals this."),
         ] = None,
-    ) -> Response:
-        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
+    ) -> fastapi.Response:
+        params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
         if filter_name is not None:
             params["name__eq"] = filter_name
         if filter_quantity is not None:
@@ -314,13 +332,13 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         if filter_color is not None:
             params["color__eq"] = filter_color
         filters = tuple(name for name in FILTERS if name in params)
-        query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
+        query = await statements.get(("list", sort, filters), lambda: select_page(sort, filters))
         async with connect() as conn:
             rows = [dict(row._mapping) for row in await conn.execute(query, params)]
             if rows:
                 total_count = rows[0]["_total_count"]
             elif offset:
-                count = await statements.get(("count", filters), lambda: count_query(filters))
+                count = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(count, params)).scalar_one()
             else:
                 total_count = 0
@@ -337,7 +355,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
 
     @router.post(
         COLLECTION_PATH,
-        status_code=status.HTTP_201_CREATED,
+        status_code=fastapi.status.HTTP_201_CREATED,
         response_model=GadgetRead,
         operation_id="create_gadget",
         summary="Create a Gadget",
@@ -349,10 +367,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def create_gadget(
-        request: Request,
+        request: fastapi.Request,
         owner: GadgetOwnerParam,
         body: GadgetCreate,
-    ) -> Response:
+    ) -> fastapi.Response:
         now = utcnow()
         values = body.model_dump()
         values["user_id"] = owner
@@ -363,7 +381,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         created = GadgetRead.model_construct(**row._mapping)
         location = location_of(request, created.id)
         return json_response(
-            created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
+            created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
         )
 
     @router.get(
@@ -377,10 +395,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         ),
         responses=ERROR_RESPONSES,
     )
-    async def read_gadget(owner: GadgetOwnerParam, row_id: GadgetIdParam) -> Response:
-        query = await statements.get("read", read_query)
+    async def read_gadget(owner: GadgetOwnerParam, row_id: GadgetIdParam) -> fastapi.Response:
+        query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+            row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(GadgetRead.model_construct(**row._mapping))
@@ -400,12 +418,12 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         owner: GadgetOwnerParam,
         row_id: GadgetIdParam,
         body: GadgetReplace,
-    ) -> Response:
+    ) -> fastapi.Response:
         values = body.model_dump()
         values["updated_at"] = utcnow()
         async with connect() as conn:
             row = (
-                await conn.execute(UPDATE_OWNED_ROW, {**values, "id__": row_id, "owner__": owner})
+                await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
             ).first()
             await conn.commit()
         if row is None:
@@ -427,9 +445,9 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         owner: GadgetOwnerParam,
         row_id: GadgetIdParam,
         body: GadgetUpdate,
-    ) -> Response:
+    ) -> fastapi.Response:
         changes = body.model_dump(exclude_unset=True)
-        keys = {"id__": row_id, "owner__": owner}
+        keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
             row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
@@ -440,7 +458,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
 
     @router.delete(
         ITEM_PATH,
-        status_code=status.HTTP_204_NO_CONTENT,
+        status_code=fastapi.status.HTTP_204_NO_CONTENT,
         operation_id="delete_gadget",
         summary="Delete one Gadget",
         description=(
@@ -448,14 +466,12 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         ),
         responses=ERROR_RESPONSES,
     )
-    async def delete_gadget(owner: GadgetOwnerParam, row_id: GadgetIdParam) -> Response:
+    async def delete_gadget(owner: GadgetOwnerParam, row_id: GadgetIdParam) -> fastapi.Response:
         async with connect() as conn:
-            deleted = (
-                await conn.execute(DELETE_OWNED_ROW, {"id__": row_id, "owner__": owner})
-            ).first()
+            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+        return fastapi.Response(status_code=fastapi.status.HTTP_204_NO_CONTENT)
 
     return router

@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import (
-    CheckConstraint,
-    Index,
-    String,
-    column,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from generated.models.base import Base
@@ -23,18 +18,18 @@ class Note(Base):
 
     __tablename__ = "notes"
     __table_args__ = (
-        CheckConstraint(
-            column("kind").in_(('"""', "'''", "{{ x }}", "a\\b", "line\nbreak", "#", "\\")),
+        sa.CheckConstraint(
+            sa.column("kind").in_(('"""', "'''", "{{ x }}", "a\\b", "line\nbreak", "#", "\\")),
             name="kind",
         ),
-        Index("ix_notes_owner_id_id", "owner_id", "id"),
-        Index("ix_notes_owner_id_created_at_id", "owner_id", "created_at", "id"),
-        Index("ix_notes_owner_id_updated_at_id", "owner_id", "updated_at", "id"),
+        sa.Index("ix_notes_owner_id_id", "owner_id", "id"),
+        sa.Index("ix_notes_owner_id_created_at_id", "owner_id", "created_at", "id"),
+        sa.Index("ix_notes_owner_id_updated_at_id", "owner_id", "updated_at", "id"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
-    owner_id: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[str] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(
         code_point_text(400),
         server_default='"""; import os; os.system(\'x\'); """ \\ {{ x }} }}{{ \n\'\'\'\r\n\\N{BULLET} \\u0041 \\x00',

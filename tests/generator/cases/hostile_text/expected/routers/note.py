@@ -9,20 +9,10 @@ another owner's row behaves exactly like a missing one.
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
-from fastcrud import FastCRUD
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Select,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
+import fastapi
+import fastcrud
+import sqlalchemy as sa
+from sqlalchemy.sql import dml
 
 from generated.models.note import Note
 from generated.schemas.note import NoteCreate, NotePage, NoteRead, NoteReplace, NoteUpdate
@@ -39,7 +29,7 @@ from generated.support import (
     utcnow,
 )
 
-crud: FastCRUD[Any, Any, Any, Any, Any, Any] = FastCRUD(Note)
+crud: fastcrud.FastCRUD[Any, Any, Any, Any, Any, Any] = fastcrud.FastCRUD(Note)
 """FastCRUD over Note; it builds the SELECTs of the read routes."""
 
 RESOURCE_NAME = "Note"
@@ -48,7 +38,7 @@ ITEM_PATH = "/{owner_id}/notes/{id}"
 
 NoteOwnerParam = Annotated[
     str,
-    Path(
+    fastapi.Path(
         alias="owner_id",
         min_length=1,
         max_length=64,
@@ -59,14 +49,14 @@ NoteOwnerParam = Annotated[
 ]
 NoteIdParam = Annotated[
     PlainInt,
-    Path(alias="id", ge=1, le=9223372036854775807, description="The Note's id."),
+    fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Note's id."),
 ]
 NoteSort = Literal["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at"]
 
 COLUMNS = tuple(Note.__table__.columns)
 """Every column, typed, for RETURNING: values come back as Python types on every database."""
 
-ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
+ORDER_BY: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
     "id": (Note.id.asc(),),
     "-id": (Note.id.desc(),),
     "created_at": (Note.created_at.asc(), Note.id.asc()),
@@ -77,57 +67,68 @@ ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
 
 
-def owner_is(owner: object) -> ColumnElement[bool]:
+def owner_is(owner: object) -> sa.ColumnElement[bool]:
     """The owner condition that every statement of Note carries."""
     return Note.owner_id == owner
 
 
 # Bind parameter names hold "__", which no column name can, so they never clash with a SET.
-OWNER: BindParameter[str] = bindparam("owner__")
-ROW_ID: BindParameter[int] = bindparam("id__")
-FILTERS: dict[str, ColumnElement[bool]] = {}
+OWNER: sa.BindParameter[str] = sa.bindparam("owner__")
+ROW_ID: sa.BindParameter[int] = sa.bindparam("id__")
+
+
+def owned_row(owner: str, row_id: int) -> dict[str, Any]:
+    """The parameters that bind OWNER and ROW_ID: one row of one owner, in any statement here.
+
+    Hand-written code binds them through this, never by name; other parameters of an
+    UPDATE_OWNED_ROW, named after columns, become its SET clause.
+    """
+    return {OWNER.key: owner, ROW_ID.key: row_id}
+
+
+FILTERS: dict[str, sa.ColumnElement[bool]] = {}
 """Each list filter as an owner-independent condition on its bind parameter."""
 
 
-async def list_query(sort: str, filters: tuple[str, ...]) -> Select[Any]:
+async def select_page(sort: str, filters: tuple[str, ...]) -> sa.Select[Any]:
     """One page of rows and the total for the same filters, in a single round trip."""
     query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
     return (
-        query.add_columns(func.count().over().label("_total_count"))
+        query.add_columns(sa.func.count().over().label("_total_count"))
         .order_by(*ORDER_BY[sort])
-        .offset(bindparam("offset__"))
-        .limit(bindparam("limit__"))
+        .offset(sa.bindparam("offset__"))
+        .limit(sa.bindparam("limit__"))
     )
 
 
-async def count_query(filters: tuple[str, ...]) -> Select[Any]:
+async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:
     """The total alone, for a page past the end (where the window count has no row)."""
     where = [owner_is(OWNER), *(FILTERS[name] for name in filters)]
-    return select(func.count()).select_from(Note).where(*where)
+    return sa.select(sa.func.count()).select_from(Note).where(*where)
 
 
-async def read_query() -> Select[Any]:
+async def select_row() -> sa.Select[Any]:
     return await crud.select(where=[Note.id == ROW_ID, owner_is(OWNER)])
 
 
-INSERT_ROW: ReturningInsert[Any] = insert(Note).returning(*COLUMNS)
+INSERT_ROW: dml.ReturningInsert[Any] = sa.insert(Note).returning(*COLUMNS)
 """The columns come from the parameters given."""
-UPDATE_OWNED_ROW: ReturningUpdate[Any] = (
-    update(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+UPDATE_OWNED_ROW: dml.ReturningUpdate[Any] = (
+    sa.update(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
 )
 """SET comes from the parameters given; WHERE is the id and the owner."""
-DELETE_OWNED_ROW: ReturningDelete[Any] = (
-    delete(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(Note.id)
+DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
+    sa.delete(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(Note.id)
 )
 
 
-def build_router(connect: ConnectionFactory) -> APIRouter:
+def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     """The Note routes; each opens its connection with `connect()` once it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
     away from the pool and returns the connection before the response is sent.
     """
-    router = APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
     statements = StatementCache()
 
     @router.get(
@@ -148,21 +149,23 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_notes(
         owner: NoteOwnerParam,
-        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[PlainInt, Query(ge=1, le=100, description="Rows per page.")] = 20,
+        offset: Annotated[
+            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+        ] = 0,
+        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[
-            NoteSort, Query(description="Sort key; '-' for descending.")
+            NoteSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
-    ) -> Response:
-        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
+    ) -> fastapi.Response:
+        params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
         filters = tuple(name for name in FILTERS if name in params)
-        query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
+        query = await statements.get(("list", sort, filters), lambda: select_page(sort, filters))
         async with connect() as conn:
             rows = [dict(row._mapping) for row in await conn.execute(query, params)]
             if rows:
                 total_count = rows[0]["_total_count"]
             elif offset:
-                count = await statements.get(("count", filters), lambda: count_query(filters))
+                count = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(count, params)).scalar_one()
             else:
                 total_count = 0
@@ -179,7 +182,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
 
     @router.post(
         COLLECTION_PATH,
-        status_code=status.HTTP_201_CREATED,
+        status_code=fastapi.status.HTTP_201_CREATED,
         response_model=NoteRead,
         operation_id="create_note",
         summary="Create a Note",
@@ -194,10 +197,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def create_note(
-        request: Request,
+        request: fastapi.Request,
         owner: NoteOwnerParam,
         body: NoteCreate,
-    ) -> Response:
+    ) -> fastapi.Response:
         now = utcnow()
         values = body.model_dump()
         values["owner_id"] = owner
@@ -208,7 +211,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         created = NoteRead.model_construct(**row._mapping)
         location = location_of(request, created.id)
         return json_response(
-            created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
+            created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
         )
 
     @router.get(
@@ -226,10 +229,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         ),
         responses=ERROR_RESPONSES,
     )
-    async def read_note(owner: NoteOwnerParam, row_id: NoteIdParam) -> Response:
-        query = await statements.get("read", read_query)
+    async def read_note(owner: NoteOwnerParam, row_id: NoteIdParam) -> fastapi.Response:
+        query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+            row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(NoteRead.model_construct(**row._mapping))
@@ -253,12 +256,12 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         owner: NoteOwnerParam,
         row_id: NoteIdParam,
         body: NoteReplace,
-    ) -> Response:
+    ) -> fastapi.Response:
         values = body.model_dump()
         values["updated_at"] = utcnow()
         async with connect() as conn:
             row = (
-                await conn.execute(UPDATE_OWNED_ROW, {**values, "id__": row_id, "owner__": owner})
+                await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
             ).first()
             await conn.commit()
         if row is None:
@@ -283,9 +286,9 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         owner: NoteOwnerParam,
         row_id: NoteIdParam,
         body: NoteUpdate,
-    ) -> Response:
+    ) -> fastapi.Response:
         changes = body.model_dump(exclude_unset=True)
-        keys = {"id__": row_id, "owner__": owner}
+        keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
             row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
@@ -296,7 +299,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
 
     @router.delete(
         ITEM_PATH,
-        status_code=status.HTTP_204_NO_CONTENT,
+        status_code=fastapi.status.HTTP_204_NO_CONTENT,
         operation_id="delete_note",
         summary="Delete one Note",
         description=(
@@ -308,14 +311,12 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         ),
         responses=ERROR_RESPONSES,
     )
-    async def delete_note(owner: NoteOwnerParam, row_id: NoteIdParam) -> Response:
+    async def delete_note(owner: NoteOwnerParam, row_id: NoteIdParam) -> fastapi.Response:
         async with connect() as conn:
-            deleted = (
-                await conn.execute(DELETE_OWNED_ROW, {"id__": row_id, "owner__": owner})
-            ).first()
+            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+        return fastapi.Response(status_code=fastapi.status.HTTP_204_NO_CONTENT)
 
     return router

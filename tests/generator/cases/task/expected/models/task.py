@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import (
-    Boolean,
-    Index,
-    String,
-)
+import sqlalchemy as sa
+from sqlalchemy import Boolean
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,15 +20,15 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_user_id_id", "user_id", "id"),
-        Index("ix_tasks_user_id_created_at_id", "user_id", "created_at", "id"),
-        Index("ix_tasks_user_id_updated_at_id", "user_id", "updated_at", "id"),
-        Index("ix_tasks_user_id_title_id", "user_id", "title", "id"),
+        sa.Index("ix_tasks_user_id_id", "user_id", "id"),
+        sa.Index("ix_tasks_user_id_created_at_id", "user_id", "created_at", "id"),
+        sa.Index("ix_tasks_user_id_updated_at_id", "user_id", "updated_at", "id"),
+        sa.Index("ix_tasks_user_id_title_id", "user_id", "title", "id"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(code_point_text(200))
     description: Mapped[str | None] = mapped_column(code_point_text(None))
     completed: Mapped[bool] = mapped_column(Boolean(), server_default=sql_text("false"))

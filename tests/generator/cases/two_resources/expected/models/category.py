@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import (
-    Index,
-    String,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from generated.models.base import Base
@@ -22,16 +18,16 @@ class Category(Base):
 
     __tablename__ = "categories"
     __table_args__ = (
-        UniqueConstraint("user_id", "name"),
-        Index("ix_categories_user_id_id", "user_id", "id"),
-        Index("ix_categories_user_id_created_at_id", "user_id", "created_at", "id"),
-        Index("ix_categories_user_id_updated_at_id", "user_id", "updated_at", "id"),
-        Index("ix_categories_user_id_name_id", "user_id", "name", "id"),
+        sa.UniqueConstraint("user_id", "name"),
+        sa.Index("ix_categories_user_id_id", "user_id", "id"),
+        sa.Index("ix_categories_user_id_created_at_id", "user_id", "created_at", "id"),
+        sa.Index("ix_categories_user_id_updated_at_id", "user_id", "updated_at", "id"),
+        sa.Index("ix_categories_user_id_name_id", "user_id", "name", "id"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(code_point_text(50))
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import (
-    BigInteger,
-    Index,
-    String,
-)
+import sqlalchemy as sa
+from sqlalchemy import BigInteger
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,15 +20,15 @@ class ShoppingItem(Base):
 
     __tablename__ = "shopping_items"
     __table_args__ = (
-        Index("ix_shopping_items_user_id_id", "user_id", "id"),
-        Index("ix_shopping_items_user_id_created_at_id", "user_id", "created_at", "id"),
-        Index("ix_shopping_items_user_id_updated_at_id", "user_id", "updated_at", "id"),
-        Index("ix_shopping_items_user_id_label_id", "user_id", "label", "id"),
+        sa.Index("ix_shopping_items_user_id_id", "user_id", "id"),
+        sa.Index("ix_shopping_items_user_id_created_at_id", "user_id", "created_at", "id"),
+        sa.Index("ix_shopping_items_user_id_updated_at_id", "user_id", "updated_at", "id"),
+        sa.Index("ix_shopping_items_user_id_label_id", "user_id", "label", "id"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(sa.String(64))
     label: Mapped[str] = mapped_column(code_point_text(100))
     quantity: Mapped[int] = mapped_column(BigInteger(), server_default=sql_text("1"))
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

@@ -9,20 +9,10 @@ another owner's row behaves exactly like a missing one.
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
-from fastcrud import FastCRUD
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Select,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
+import fastapi
+import fastcrud
+import sqlalchemy as sa
+from sqlalchemy.sql import dml
 
 from generated.models.category import Category
 from generated.schemas.category import (
@@ -45,7 +35,7 @@ from generated.support import (
     utcnow,
 )
 
-crud: FastCRUD[Any, Any, Any, Any, Any, Any] = FastCRUD(Category)
+crud: fastcrud.FastCRUD[Any, Any, Any, Any, Any, Any] = fastcrud.FastCRUD(Category)
 """FastCRUD over Category; it builds the SELECTs of the read routes."""
 
 RESOURCE_NAME = "Category"
@@ -54,7 +44,7 @@ ITEM_PATH = "/{user_id}/categories/{id}"
 
 CategoryOwnerParam = Annotated[
     str,
-    Path(
+    fastapi.Path(
         alias="user_id",
         min_length=1,
         max_length=64,
@@ -65,7 +55,7 @@ CategoryOwnerParam = Annotated[
 ]
 CategoryIdParam = Annotated[
     PlainInt,
-    Path(alias="id", ge=1, le=9223372036854775807, description="The Category's id."),
+    fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Category's id."),
 ]
 CategorySort = Literal[
     "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "name", "-name"
@@ -74,7 +64,7 @@ CategorySort = Literal[
 COLUMNS = tuple(Category.__table__.columns)
 """Every column, typed, for RETURNING: values come back as Python types on every database."""
 
-ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
+ORDER_BY: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
     "id": (Category.id.asc(),),
     "-id": (Category.id.desc(),),
     "created_at": (Category.created_at.asc(), Category.id.asc()),
@@ -87,57 +77,68 @@ ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
 
 
-def owner_is(owner: object) -> ColumnElement[bool]:
+def owner_is(owner: object) -> sa.ColumnElement[bool]:
     """The owner condition that every statement of Category carries."""
     return Category.user_id == owner
 
 
 # Bind parameter names hold "__", which no column name can, so they never clash with a SET.
-OWNER: BindParameter[str] = bindparam("owner__")
-ROW_ID: BindParameter[int] = bindparam("id__")
-FILTERS: dict[str, ColumnElement[bool]] = {}
+OWNER: sa.BindParameter[str] = sa.bindparam("owner__")
+ROW_ID: sa.BindParameter[int] = sa.bindparam("id__")
+
+
+def owned_row(owner: str, row_id: int) -> dict[str, Any]:
+    """The parameters that bind OWNER and ROW_ID: one row of one owner, in any statement here.
+
+    Hand-written code binds them through this, never by name; other parameters of an
+    UPDATE_OWNED_ROW, named after columns, become its SET clause.
+    """
+    return {OWNER.key: owner, ROW_ID.key: row_id}
+
+
+FILTERS: dict[str, sa.ColumnElement[bool]] = {}
 """Each list filter as an owner-independent condition on its bind parameter."""
 
 
-async def list_query(sort: str, filters: tuple[str, ...]) -> Select[Any]:
+async def select_page(sort: str, filters: tuple[str, ...]) -> sa.Select[Any]:
     """One page of rows and the total for the same filters, in a single round trip."""
     query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
     return (
-        query.add_columns(func.count().over().label("_total_count"))
+        query.add_columns(sa.func.count().over().label("_total_count"))
         .order_by(*ORDER_BY[sort])
-        .offset(bindparam("offset__"))
-        .limit(bindparam("limit__"))
+        .offset(sa.bindparam("offset__"))
+        .limit(sa.bindparam("limit__"))
     )
 
 
-async def count_query(filters: tuple[str, ...]) -> Select[Any]:
+async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:
     """The total alone, for a page past the end (where the window count has no row)."""
     where = [owner_is(OWNER), *(FILTERS[name] for name in filters)]
-    return select(func.count()).select_from(Category).where(*where)
+    return sa.select(sa.func.count()).select_from(Category).where(*where)
 
 
-async def read_query() -> Select[Any]:
+async def select_row() -> sa.Select[Any]:
     return await crud.select(where=[Category.id == ROW_ID, owner_is(OWNER)])
 
 
-INSERT_ROW: ReturningInsert[Any] = insert(Category).returning(*COLUMNS)
+INSERT_ROW: dml.ReturningInsert[Any] = sa.insert(Category).returning(*COLUMNS)
 """The columns come from the parameters given."""
-UPDATE_OWNED_ROW: ReturningUpdate[Any] = (
-    update(Category).where(Category.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+UPDATE_OWNED_ROW: dml.ReturningUpdate[Any] = (
+    sa.update(Category).where(Category.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
 )
 """SET comes from the parameters given; WHERE is the id and the owner."""
-DELETE_OWNED_ROW: ReturningDelete[Any] = (
-    delete(Category).where(Category.id == ROW_ID, owner_is(OWNER)).returning(Category.id)
+DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
+    sa.delete(Category).where(Category.id == ROW_ID, owner_is(OWNER)).returning(Category.id)
 )
 
 
-def build_router(connect: ConnectionFactory) -> APIRouter:
+def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     """The Category routes; each opens its connection with `connect()` once it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
     away from the pool and returns the connection before the response is sent.
     """
-    router = APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
     statements = StatementCache()
 
     @router.get(
@@ -154,21 +155,23 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_categories(
         owner: CategoryOwnerParam,
-        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[PlainInt, Query(ge=1, le=100, description="Rows per page.")] = 20,
+        offset: Annotated[
+            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+        ] = 0,
+        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[
-            CategorySort, Query(description="Sort key; '-' for descending.")
+            CategorySort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
-    ) -> Response:
-        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
+    ) -> fastapi.Response:
+        params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
         filters = tuple(name for name in FILTERS if name in params)
-        query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
+        query = await statements.get(("list", sort, filters), lambda: select_page(sort, filters))
         async with connect() as conn:
             rows = [dict(row._mapping) for row in await conn.execute(query, params)]
             if rows:
                 total_count = rows[0]["_total_count"]
             elif offset:
-                count = await statements.get(("count", filters), lambda: count_query(filters))
+                count = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(count, params)).scalar_one()
             else:
                 total_count = 0
@@ -185,7 +188,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
 
     @router.post(
         COLLECTION_PATH,
-        status_code=status.HTTP_201_CREATED,
+        status_code=fastapi.status.HTTP_201_CREATED,
         response_model=CategoryRead,
         operation_id="create_category",
         summary="Create a Category",
@@ -197,10 +200,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def create_category(
-        request: Request,
+        request: fastapi.Request,
         owner: CategoryOwnerParam,
         body: CategoryCreate,
-    ) -> Response:
+    ) -> fastapi.Response:
         now = utcnow()
         values = body.model_dump()
         values["user_id"] = owner
@@ -211,7 +214,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         created = CategoryRead.model_construct(**row._mapping)
         location = location_of(request, created.id)
         return json_response(
-            created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
+            created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
         )
 
     @router.get(
@@ -225,10 +228,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         ),
         responses=ERROR_RESPONSES,
     )
-    async def read_category(owner: CategoryOwnerParam, row_id: CategoryIdParam) -> Response:
-        query = await statements.get("read", read_query)
+    async def read_category(owner: CategoryOwnerParam, row_id: CategoryIdParam) -> fastapi.Response:
+        query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+            row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(CategoryRead.model_construct(**row._mapping))
@@ -248,12 +251,12 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         owner: CategoryOwnerParam,
         row_id: CategoryIdParam,
         body: CategoryReplace,
-    ) -> Response:
+    ) -> fastapi.Response:
         values = body.model_dump()
         values["updated_at"] = utcnow()
         async with connect() as conn:
             row = (
-                await conn.execute(UPDATE_OWNED_ROW, {**values, "id__": row_id, "owner__": owner})
+                await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
             ).first()
             await conn.commit()
         if row is None:
@@ -272,9 +275,9 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         owner: CategoryOwnerParam,
         row_id: CategoryIdParam,
         body: CategoryUpdate,
-    ) -> Response:
+    ) -> fastapi.Response:
         changes = body.model_dump(exclude_unset=True)
-        keys = {"id__": row_id, "owner__": owner}
+        keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
             row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
@@ -285,20 +288,20 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
 
     @router.delete(
         ITEM_PATH,
-        status_code=status.HTTP_204_NO_CONTENT,
+        status_code=fastapi.status.HTTP_204_NO_CONTENT,
         operation_id="delete_category",
         summary="Delete one Category",
         description="A group of shopping items.\n\nDeletes one Category of the owner.",
         responses=ERROR_RESPONSES,
     )
-    async def delete_category(owner: CategoryOwnerParam, row_id: CategoryIdParam) -> Response:
+    async def delete_category(
+        owner: CategoryOwnerParam, row_id: CategoryIdParam
+    ) -> fastapi.Response:
         async with connect() as conn:
-            deleted = (
-                await conn.execute(DELETE_OWNED_ROW, {"id__": row_id, "owner__": owner})
-            ).first()
+            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+        return fastapi.Response(status_code=fastapi.status.HTTP_204_NO_CONTENT)
 
     return router

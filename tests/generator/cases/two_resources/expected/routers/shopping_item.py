@@ -9,21 +9,11 @@ another owner's row behaves exactly like a missing one.
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
-from fastcrud import FastCRUD
+import fastapi
+import fastcrud
+import sqlalchemy as sa
 from pydantic import Field
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Select,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
+from sqlalchemy.sql import dml
 
 from generated.models.shopping_item import ShoppingItem
 from generated.schemas.shopping_item import (
@@ -46,7 +36,7 @@ from generated.support import (
     utcnow,
 )
 
-crud: FastCRUD[Any, Any, Any, Any, Any, Any] = FastCRUD(ShoppingItem)
+crud: fastcrud.FastCRUD[Any, Any, Any, Any, Any, Any] = fastcrud.FastCRUD(ShoppingItem)
 """FastCRUD over ShoppingItem; it builds the SELECTs of the read routes."""
 
 RESOURCE_NAME = "ShoppingItem"
@@ -55,7 +45,7 @@ ITEM_PATH = "/{user_id}/shopping_items/{id}"
 
 ShoppingItemOwnerParam = Annotated[
     str,
-    Path(
+    fastapi.Path(
         alias="user_id",
         min_length=1,
         max_length=64,
@@ -66,7 +56,7 @@ ShoppingItemOwnerParam = Annotated[
 ]
 ShoppingItemIdParam = Annotated[
     PlainInt,
-    Path(alias="id", ge=1, le=9223372036854775807, description="The ShoppingItem's id."),
+    fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The ShoppingItem's id."),
 ]
 ShoppingItemSort = Literal[
     "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "label", "-label"
@@ -75,7 +65,7 @@ ShoppingItemSort = Literal[
 COLUMNS = tuple(ShoppingItem.__table__.columns)
 """Every column, typed, for RETURNING: values come back as Python types on every database."""
 
-ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
+ORDER_BY: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
     "id": (ShoppingItem.id.asc(),),
     "-id": (ShoppingItem.id.desc(),),
     "created_at": (ShoppingItem.created_at.asc(), ShoppingItem.id.asc()),
@@ -88,63 +78,74 @@ ORDER_BY: dict[str, tuple[ColumnElement[Any], ...]] = {
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
 
 
-def owner_is(owner: object) -> ColumnElement[bool]:
+def owner_is(owner: object) -> sa.ColumnElement[bool]:
     """The owner condition that every statement of ShoppingItem carries."""
     return ShoppingItem.user_id == owner
 
 
 # Bind parameter names hold "__", which no column name can, so they never clash with a SET.
-OWNER: BindParameter[str] = bindparam("owner__")
-ROW_ID: BindParameter[int] = bindparam("id__")
-FILTERS: dict[str, ColumnElement[bool]] = {
-    "quantity__eq": ShoppingItem.quantity == bindparam("quantity__eq"),
-    "quantity__gte": ShoppingItem.quantity >= bindparam("quantity__gte"),
-    "quantity__lte": ShoppingItem.quantity <= bindparam("quantity__lte"),
+OWNER: sa.BindParameter[str] = sa.bindparam("owner__")
+ROW_ID: sa.BindParameter[int] = sa.bindparam("id__")
+
+
+def owned_row(owner: str, row_id: int) -> dict[str, Any]:
+    """The parameters that bind OWNER and ROW_ID: one row of one owner, in any statement here.
+
+    Hand-written code binds them through this, never by name; other parameters of an
+    UPDATE_OWNED_ROW, named after columns, become its SET clause.
+    """
+    return {OWNER.key: owner, ROW_ID.key: row_id}
+
+
+FILTERS: dict[str, sa.ColumnElement[bool]] = {
+    "quantity__eq": ShoppingItem.quantity == sa.bindparam("quantity__eq"),
+    "quantity__gte": ShoppingItem.quantity >= sa.bindparam("quantity__gte"),
+    "quantity__lte": ShoppingItem.quantity <= sa.bindparam("quantity__lte"),
 }
 """Each list filter as an owner-independent condition on its bind parameter."""
 
 
-async def list_query(sort: str, filters: tuple[str, ...]) -> Select[Any]:
+async def select_page(sort: str, filters: tuple[str, ...]) -> sa.Select[Any]:
     """One page of rows and the total for the same filters, in a single round trip."""
     query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
     return (
-        query.add_columns(func.count().over().label("_total_count"))
+        query.add_columns(sa.func.count().over().label("_total_count"))
         .order_by(*ORDER_BY[sort])
-        .offset(bindparam("offset__"))
-        .limit(bindparam("limit__"))
+        .offset(sa.bindparam("offset__"))
+        .limit(sa.bindparam("limit__"))
     )
 
 
-async def count_query(filters: tuple[str, ...]) -> Select[Any]:
+async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:
     """The total alone, for a page past the end (where the window count has no row)."""
     where = [owner_is(OWNER), *(FILTERS[name] for name in filters)]
-    return select(func.count()).select_from(ShoppingItem).where(*where)
+    return sa.select(sa.func.count()).select_from(ShoppingItem).where(*where)
 
 
-async def read_query() -> Select[Any]:
+async def select_row() -> sa.Select[Any]:
     return await crud.select(where=[ShoppingItem.id == ROW_ID, owner_is(OWNER)])
 
 
-INSERT_ROW: ReturningInsert[Any] = insert(ShoppingItem).returning(*COLUMNS)
+INSERT_ROW: dml.ReturningInsert[Any] = sa.insert(ShoppingItem).returning(*COLUMNS)
 """The columns come from the parameters given."""
-UPDATE_OWNED_ROW: ReturningUpdate[Any] = (
-    update(ShoppingItem).where(ShoppingItem.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
+UPDATE_OWNED_ROW: dml.ReturningUpdate[Any] = (
+    sa.update(ShoppingItem).where(ShoppingItem.id == ROW_ID, owner_is(OWNER)).returning(*COLUMNS)
 )
 """SET comes from the parameters given; WHERE is the id and the owner."""
-DELETE_OWNED_ROW: ReturningDelete[Any] = (
-    delete(ShoppingItem)
+DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
+    sa.delete(ShoppingItem)
     .where(ShoppingItem.id == ROW_ID, owner_is(OWNER))
     .returning(ShoppingItem.id)
 )
 
 
-def build_router(connect: ConnectionFactory) -> APIRouter:
+def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     """The ShoppingItem routes; each opens its connection with `connect()` once it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
     away from the pool and returns the connection before the response is sent.
     """
-    router = APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
     statements = StatementCache()
 
     @router.get(
@@ -160,25 +161,31 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def list_shopping_items(
         owner: ShoppingItemOwnerParam,
-        offset: Annotated[PlainInt, Query(ge=0, le=INT64_MAX, description="Rows to skip.")] = 0,
-        limit: Annotated[PlainInt, Query(ge=1, le=100, description="Rows per page.")] = 20,
+        offset: Annotated[
+            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+        ] = 0,
+        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
         sort: Annotated[
-            ShoppingItemSort, Query(description="Sort key; '-' for descending.")
+            ShoppingItemSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "label",
         filter_quantity: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="quantity", description="Only rows whose quantity equals this."),
+            fastapi.Query(alias="quantity", description="Only rows whose quantity equals this."),
         ] = None,
         filter_quantity__gte: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="quantity__gte", description="Only rows whose quantity is at least this."),
+            fastapi.Query(
+                alias="quantity__gte", description="Only rows whose quantity is at least this."
+            ),
         ] = None,
         filter_quantity__lte: Annotated[
             Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
-            Query(alias="quantity__lte", description="Only rows whose quantity is at most this."),
+            fastapi.Query(
+                alias="quantity__lte", description="Only rows whose quantity is at most this."
+            ),
         ] = None,
-    ) -> Response:
-        params: dict[str, Any] = {"owner__": owner, "offset__": offset, "limit__": limit}
+    ) -> fastapi.Response:
+        params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
         if filter_quantity is not None:
             params["quantity__eq"] = filter_quantity
         if filter_quantity__gte is not None:
@@ -186,13 +193,13 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         if filter_quantity__lte is not None:
             params["quantity__lte"] = filter_quantity__lte
         filters = tuple(name for name in FILTERS if name in params)
-        query = await statements.get(("list", sort, filters), lambda: list_query(sort, filters))
+        query = await statements.get(("list", sort, filters), lambda: select_page(sort, filters))
         async with connect() as conn:
             rows = [dict(row._mapping) for row in await conn.execute(query, params)]
             if rows:
                 total_count = rows[0]["_total_count"]
             elif offset:
-                count = await statements.get(("count", filters), lambda: count_query(filters))
+                count = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(count, params)).scalar_one()
             else:
                 total_count = 0
@@ -209,7 +216,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
 
     @router.post(
         COLLECTION_PATH,
-        status_code=status.HTTP_201_CREATED,
+        status_code=fastapi.status.HTTP_201_CREATED,
         response_model=ShoppingItemRead,
         operation_id="create_shopping_item",
         summary="Create a ShoppingItem",
@@ -220,10 +227,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         responses=ERROR_RESPONSES,
     )
     async def create_shopping_item(
-        request: Request,
+        request: fastapi.Request,
         owner: ShoppingItemOwnerParam,
         body: ShoppingItemCreate,
-    ) -> Response:
+    ) -> fastapi.Response:
         now = utcnow()
         values = body.model_dump()
         values["user_id"] = owner
@@ -234,7 +241,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         created = ShoppingItemRead.model_construct(**row._mapping)
         location = location_of(request, created.id)
         return json_response(
-            created, status_code=status.HTTP_201_CREATED, headers={"Location": location}
+            created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
         )
 
     @router.get(
@@ -249,10 +256,10 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def read_shopping_item(
         owner: ShoppingItemOwnerParam, row_id: ShoppingItemIdParam
-    ) -> Response:
-        query = await statements.get("read", read_query)
+    ) -> fastapi.Response:
+        query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, {"id__": row_id, "owner__": owner})).first()
+            row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         return json_response(ShoppingItemRead.model_construct(**row._mapping))
@@ -269,9 +276,9 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
         owner: ShoppingItemOwnerParam,
         row_id: ShoppingItemIdParam,
         body: ShoppingItemUpdate,
-    ) -> Response:
+    ) -> fastapi.Response:
         changes = body.model_dump(exclude_unset=True)
-        keys = {"id__": row_id, "owner__": owner}
+        keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
             row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
@@ -282,7 +289,7 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
 
     @router.delete(
         ITEM_PATH,
-        status_code=status.HTTP_204_NO_CONTENT,
+        status_code=fastapi.status.HTTP_204_NO_CONTENT,
         operation_id="delete_shopping_item",
         summary="Delete one ShoppingItem",
         description="Deletes one ShoppingItem of the owner.",
@@ -290,14 +297,12 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
     )
     async def delete_shopping_item(
         owner: ShoppingItemOwnerParam, row_id: ShoppingItemIdParam
-    ) -> Response:
+    ) -> fastapi.Response:
         async with connect() as conn:
-            deleted = (
-                await conn.execute(DELETE_OWNED_ROW, {"id__": row_id, "owner__": owner})
-            ).first()
+            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+        return fastapi.Response(status_code=fastapi.status.HTTP_204_NO_CONTENT)
 
     return router

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import (
-    Index,
-    String,
-    Uuid,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from generated.models.base import Base
@@ -22,10 +18,10 @@ class Note(Base):
 
     __tablename__ = "notes"
     __table_args__ = (
-        Index("ix_notes_owner_id", "owner", "id"),
+        sa.Index("ix_notes_owner_id", "owner", "id"),
         {"sqlite_autoincrement": True},
     )
 
-    id: Mapped[UUID] = mapped_column(Uuid(), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(32))
+    id: Mapped[UUID] = mapped_column(sa.Uuid(), primary_key=True)
+    owner: Mapped[str] = mapped_column(sa.String(32))
     body: Mapped[str] = mapped_column(code_point_text(None))

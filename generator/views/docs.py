@@ -1,0 +1,109 @@
+"""The view of `API.md`: per resource, its operations, fields, listing rules and a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.docs import Example, FieldRow, examples, field_rows
+from generator.model import OPERATION_ROUTES, ListSettings, Operation, Owner, Resource, Spec
+from generator.routes import Unserved, unserved
+
+SUCCESS: dict[Operation, str] = {
+    "list": "200 page",
+    "create": "201 row, `Location` header",
+    "read": "200 row",
+    "replace": "200 row; omitted fields take their default (or null)",
+    "update": "200 row; only the fields sent change",
+    "delete": "204, empty body",
+}
+
+
+@dataclass(frozen=True)
+class OperationRow:
+    """A line of a resource's operation table."""
+
+    operation: Operation
+    method: str
+    path: str
+    success: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the list operation takes, for the "Listing" section."""
+
+    path: str
+    settings: ListSettings
+    sort_values: tuple[str, ...]
+    filters: tuple[str, ...]
+    bounds: bool
+    """Whether some filter is an ordered field's, so `__gte` and `__lte` are among them."""
+
+
+@dataclass(frozen=True)
+class ResourceDoc:
+    """One resource's section of `API.md`."""
+
+    name: str
+    description: str | None
+    table: str
+    owner: Owner
+    id_description: str
+    timestamps: bool
+    operations: tuple[OperationRow, ...]
+    unserved: tuple[Unserved, ...]
+    fields: tuple[FieldRow, ...]
+    listing: Listing | None
+    examples: tuple[Example, ...]
+
+
+@dataclass(frozen=True)
+class DocsView:
+    """What `api.md.jinja` shows: the prefix and a section per resource, in spec order."""
+
+    prefix: str
+    resources: tuple[ResourceDoc, ...]
+
+
+def _listing(resource: Resource, prefix: str) -> Listing | None:
+    if not resource.serves("list"):
+        return None
+    filters = resource.list_filters
+    return Listing(
+        path=prefix + resource.path,
+        settings=resource.list,
+        sort_values=resource.sort_values,
+        filters=tuple(flt.alias for flt in filters),
+        bounds=any(flt.operator != "eq" for flt in filters),
+    )
+
+
+def _resource_doc(resource: Resource, prefix: str) -> ResourceDoc:
+    return ResourceDoc(
+        name=resource.name,
+        description=resource.description,
+        table=resource.table,
+        owner=resource.owner,
+        id_description="64-bit integer" if resource.id_type == "integer" else "UUID v4",
+        timestamps=resource.timestamps,
+        operations=tuple(
+            OperationRow(
+                operation,
+                OPERATION_ROUTES[operation][0],
+                prefix + resource.path_of(OPERATION_ROUTES[operation][1]),
+                SUCCESS[operation],
+            )
+            for operation in resource.operations
+        ),
+        unserved=unserved(resource),
+        fields=field_rows(resource),
+        listing=_listing(resource, prefix),
+        examples=examples(resource, prefix),
+    )
+
+
+def docs_view(spec: Spec) -> DocsView:
+    return DocsView(
+        prefix=spec.prefix or "/",
+        resources=tuple(_resource_doc(resource, spec.prefix) for resource in spec.resources),
+    )

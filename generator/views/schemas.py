@@ -1,0 +1,66 @@
+"""The view of `schemas/<resource>.py`: the request and response bodies of a resource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.field_code import field_code
+from generator.model import Resource
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """A named annotation for one value of a field: `alias = annotation`."""
+
+    alias: str
+    annotation: str
+    field: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of a schema class: `name: declaration`."""
+
+    name: str
+    declaration: str
+
+
+@dataclass(frozen=True)
+class SchemasView:
+    """What `schemas.py.jinja` shows: one value type per field and the four body classes."""
+
+    name: str
+    server_managed: str
+    """The server-managed columns as the module docstring lists them."""
+    value_types: tuple[ValueType, ...]
+    create_fields: tuple[Attribute, ...]
+    update_fields: tuple[Attribute, ...]
+    read_fields: tuple[Attribute, ...]
+
+
+def schemas_view(resource: Resource) -> SchemasView:
+    codes = [field_code(resource, field) for field in resource.fields]
+    id_type = "int" if resource.id_type == "integer" else "UUID"
+    read = [Attribute("id", id_type), Attribute(resource.owner.field, "str")]
+    read += [Attribute(c.field.name, c.read_type + c.read_assignment) for c in codes]
+    if resource.timestamps:
+        read += [Attribute(name, "datetime.datetime") for name in ("created_at", "updated_at")]
+    return SchemasView(
+        name=resource.name,
+        server_managed=", ".join(f"`{name}`" for name in resource.server_managed),
+        value_types=tuple(
+            ValueType(c.value_alias, c.value_type, c.field.name, c.field.type) for c in codes
+        ),
+        create_fields=tuple(
+            Attribute(c.field.name, c.create_annotation + c.create_assignment) for c in codes
+        ),
+        update_fields=tuple(
+            Attribute(
+                c.field.name,
+                f"{c.create_annotation} = Field(default=OMITTED{c.description_keyword})",
+            )
+            for c in codes
+        ),
+        read_fields=tuple(read),
+    )
