@@ -56,7 +56,9 @@ def _module_level_names() -> frozenset[str]:
     names are refused. Reading the templates keeps this list from drifting as they change.
     """
     names: set[str] = set()
-    for template in sorted((Path(__file__).parent / "templates").glob("*.py.jinja")):
+    here = Path(__file__).parent
+    # `runtime/support.py` is copied into the output as `support.py`, so it counts as generated.
+    for template in [*sorted((here / "templates").glob("*.py.jinja")), here / "runtime/support.py"]:
         for line in template.read_text(encoding="utf-8").splitlines():
             if found := re.match(r"^from \S+ import (.+)$", line):
                 names.update(part.split(" as ")[-1].strip() for part in found.group(1).split(","))

@@ -21,6 +21,7 @@ from generator.field_code import FieldCode, field_code, filter_type
 from generator.model import INT64_MAX, Resource, Spec
 from generator.naming import MAX_IDENTIFIER_LENGTH, plural
 from generator.render_values import literal, text_literal
+from generator.runtime import copied
 
 
 def index_name(table: str, columns: list[str]) -> str:
@@ -290,6 +291,10 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+# The header of a module copied from `generator/runtime`: the one every generated file has.
+COPY_HEADER = '{% import "_macros.jinja" as m %}{{ m.header(source) }}'
+
+
 def render(spec: Spec) -> dict[PurePosixPath, str]:
     """The full text of every file under the output folder, keyed by its relative path."""
     env = _environment()
@@ -307,7 +312,9 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
     }
     files: dict[PurePosixPath, str] = {
         PurePosixPath("__init__.py"): env.get_template("package.py.jinja").render(everything),
-        PurePosixPath("support.py"): env.get_template("support.py.jinja").render(everything),
+        PurePosixPath("support.py"): copied(
+            "support.py", env.from_string(COPY_HEADER).render(everything)
+        ),
         PurePosixPath("models/__init__.py"): env.get_template("models_init.py.jinja").render(
             everything
         ),

@@ -12,32 +12,23 @@ import datetime
 import difflib
 import math
 import re
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, cast
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BeforeValidator,
-    StrictBool,
-    StrictStr,
     StringConstraints,
     TypeAdapter,
     ValidationError,
 )
-from pydantic import Field as PydanticField
 
 from generator import naming
+from generator.field_rules import FIELD_TYPES, Field, FieldType, validator
 from generator.load import Position, SpecDocument, YamlList, YamlMap
 from generator.model import (
-    FIELD_TYPES,
     INT64_MAX,
     INT64_MIN,
     OPERATIONS,
-    Field,
-    FieldType,
     IdType,
     ListSettings,
     Operation,
@@ -263,79 +254,6 @@ def _pattern_problem(pattern: str) -> str | None:
     return None
 
 
-# The same rules as generated/support.py applies to dates and datetimes (the goldens and the
-# generated contract tests hold the two to the same behaviour).
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ISO_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
-    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
-)
-
-
-def _iso_date_text(value: object) -> object:
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value
-    raise ValueError('expected a date as "YYYY-MM-DD"')
-
-
-def _iso_datetime_text(value: object) -> object:
-    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value):
-        return value
-    raise ValueError("expected an ISO-8601 datetime with an offset")
-
-
-def _to_utc(value: datetime.datetime) -> datetime.datetime:
-    try:
-        return value.astimezone(datetime.UTC)
-    except OverflowError:
-        raise ValueError("out of range once converted to UTC") from None
-
-
-def field_adapter(spec_field: Field) -> TypeAdapter[Any]:
-    """A validator for one value of a field, with the same rules the generated schemas apply."""
-    kind = spec_field.type
-    annotation: Any
-    if kind in ("string", "text"):
-        annotation = Annotated[
-            StrictStr,
-            StringConstraints(
-                strip_whitespace=spec_field.strip or None,
-                min_length=spec_field.min_length,
-                max_length=spec_field.max_length,
-                pattern=spec_field.pattern,
-            ),
-        ]
-    elif kind == "integer":
-        annotation = Annotated[
-            int,
-            PydanticField(
-                strict=True,
-                ge=spec_field.minimum if spec_field.minimum is not None else INT64_MIN,
-                le=spec_field.maximum if spec_field.maximum is not None else INT64_MAX,
-            ),
-        ]
-    elif kind == "number":
-        annotation = Annotated[
-            float,
-            PydanticField(
-                strict=True, allow_inf_nan=False, ge=spec_field.minimum, le=spec_field.maximum
-            ),
-        ]
-    elif kind == "boolean":
-        annotation = StrictBool
-    elif kind == "date":
-        annotation = Annotated[datetime.date, BeforeValidator(_iso_date_text)]
-    elif kind == "datetime":
-        annotation = Annotated[
-            AwareDatetime, BeforeValidator(_iso_datetime_text), AfterValidator(_to_utc)
-        ]
-    elif kind == "uuid":
-        annotation = uuid.UUID
-    else:
-        annotation = Literal[spec_field.values]
-    return TypeAdapter(annotation)
-
-
 def _default_value(spec_field: Field, raw: Any) -> tuple[Any, str | None]:
     """The default as the generated code will hold it, or why it breaks its own field's rules."""
     if raw is None:
@@ -359,7 +277,7 @@ def _default_value(spec_field: Field, raw: Any) -> tuple[Any, str | None]:
     ):
         return None, f'expected a date as "YYYY-MM-DD", got {describe(raw)}'
     try:
-        value = field_adapter(spec_field).validate_python(raw)
+        value = validator(spec_field).validate_python(raw)
     except ValidationError as error:
         reason = error.errors()[0]["msg"]
         return None, f"the default {describe(raw)} breaks the field's own constraints: {reason}"

@@ -1,5 +1,3 @@
-{% import "_macros.jinja" as m %}
-{{ m.header(source) }}
 """Types and helpers shared by the generated models, schemas and routers.
 
 They are emitted with the rest of `generated/` so that generated code depends on nothing
@@ -13,7 +11,6 @@ import re
 from collections.abc import Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, TypeVar
-
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, Response, status
@@ -166,9 +163,7 @@ def _to_utc(value: datetime.datetime) -> datetime.datetime:
 DateText = Annotated[datetime.date, BeforeValidator(_iso_date_text)]
 """An input date: "YYYY-MM-DD" and nothing else."""
 
-UTCDatetime = Annotated[
-    AwareDatetime, BeforeValidator(_iso_datetime_text), AfterValidator(_to_utc)
-]
+UTCDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text), AfterValidator(_to_utc)]
 """An input datetime: ISO-8601 with an offset (a naive value is 422), kept in UTC."""
 
 
@@ -243,5 +238,3 @@ def json_response(
         headers=headers,
         media_type="application/json",
     )
-
-
