@@ -13,14 +13,13 @@ Nothing here imports the generator's pipeline: the pipeline imports this.
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import pydantic
 
-from generator.render_values import literal
+from generator.annotation import Annotation
 from generator.runtime import support
 
 FieldType = Literal[
@@ -121,54 +120,6 @@ def _keywords(field: Field, implied: dict[str, Any] | None = None) -> tuple[tupl
         if constraint.keyword is not None and _set(value):
             found.append((constraint.keyword, value))
     return tuple(found)
-
-
-# The names a generated schemas module imports, as live objects: an annotation is written into
-# generated code with these names and evaluated here with the same objects.
-_NAMES: dict[str, Any] = {
-    "StrictStr": pydantic.StrictStr,
-    "StrictInt": pydantic.StrictInt,
-    "StrictBool": pydantic.StrictBool,
-    "StringConstraints": pydantic.StringConstraints,
-    "Field": pydantic.Field,
-    "float": float,
-    "UUID": uuid.UUID,
-    "DateText": support.DateText,
-    "UTCDatetime": support.UTCDatetime,
-    "StorableText": support.StorableText,
-}
-
-
-@dataclass(frozen=True)
-class Annotation:
-    """One value's Pydantic annotation as data, so that it is written and run alike."""
-
-    base: str
-    holder: str | None = None
-    """`StringConstraints` or `Field`: where the keywords go."""
-    keywords: tuple[tuple[str, Any], ...] = ()
-    extra: tuple[str, ...] = ()
-    """Further validators, after the constraints."""
-    choices: tuple[str, ...] = ()
-    """The strings of a `Literal` (`base` is then "Literal")."""
-
-    def source(self) -> str:
-        """The annotation as Python source for the generated schemas."""
-        if self.choices:
-            return f"Literal[{', '.join(literal(value) for value in self.choices)}]"
-        if self.holder is None:
-            return self.base
-        keywords = ", ".join(f"{key}={literal(value)}" for key, value in self.keywords)
-        return f"Annotated[{', '.join([self.base, f'{self.holder}({keywords})', *self.extra])}]"
-
-    def live(self) -> Any:
-        """The same annotation as an object Pydantic can validate with."""
-        if self.choices:
-            return Literal[self.choices]
-        if self.holder is None:
-            return _NAMES[self.base]
-        holder = _NAMES[self.holder](**dict(self.keywords))
-        return Annotated[(_NAMES[self.base], holder, *(_NAMES[name] for name in self.extra))]
 
 
 @functools.cache
