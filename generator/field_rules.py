@@ -13,6 +13,7 @@ Nothing here imports the generator's pipeline: the pipeline imports this.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -58,6 +59,7 @@ class Field:
     strip: bool = False
     minimum: int | float | None = None
     maximum: int | float | None = None
+    multiple_of: int | float | None = None
     values: tuple[str, ...] = ()
     unique: bool = False
     index: bool = False
@@ -96,6 +98,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("pattern", "pattern", lambda value: f"pattern {value!r}"),
     Constraint("minimum", "ge", lambda value: f"minimum {value}"),
     Constraint("maximum", "le", lambda value: f"maximum {value}"),
+    Constraint("multiple_of", "multiple_of", lambda value: f"multiple_of {value}"),
     Constraint("values", None, lambda values: "one of " + ", ".join(f"`{v}`" for v in values)),
 )
 
@@ -193,17 +196,23 @@ def _text_samples(field: Field, kit: SampleKit) -> Draft:
 def _integer_samples(field: Field, kit: SampleKit) -> Draft:
     low = int(field.minimum) if field.minimum is not None else support.INT64_MIN
     high = int(field.maximum) if field.maximum is not None else support.INT64_MAX
-    start = min(max(0, low), high)
+    step = int(field.multiple_of or 1)
+    # The first multiple from 0 (or the minimum), unless the maximum comes before it.
+    start = min(-(-max(0, low) // step) * step, high // step * step)
+    invalid = [
+        Invalid("one below the minimum", low - 1),
+        Invalid("one above the maximum", high + 1),
+        Invalid("a string", "1"),
+        Invalid("a fraction", 1.5),
+        Invalid("a boolean", True),
+    ]
+    if step > 1:
+        near = start + 1 if start < high else start - 1
+        invalid.append(Invalid(f"not a multiple of {step}", near))
     return Draft(
-        ordered=tuple(value for value in (start, start + 1, start + 2) if value <= high),
+        ordered=tuple(v for v in (start, start + step, start + 2 * step) if low <= v <= high),
         boundaries=(("the minimum", low), ("the maximum", high)),
-        invalid=(
-            Invalid("one below the minimum", low - 1),
-            Invalid("one above the maximum", high + 1),
-            Invalid("a string", "1"),
-            Invalid("a fraction", 1.5),
-            Invalid("a boolean", True),
-        ),
+        invalid=tuple(invalid),
     )
 
 
@@ -222,7 +231,13 @@ def _number_samples(field: Field, kit: SampleKit) -> Draft:
     if high is not None:
         boundaries.append(("the maximum", high))
         invalid.append(Invalid("one above the maximum", high + 1))
-    ordered = tuple(v for v in (start, start + 1.0, start + 2.0) if high is None or v <= high)
+    ordered: tuple[float, ...] = (start, start + 1.0, start + 2.0)
+    if field.multiple_of is not None:
+        # Multiples from the first at or after `start`, rounded clear of binary fractions.
+        step, first = field.multiple_of, math.ceil(round(start / field.multiple_of, 9))
+        ordered = tuple(round((first + k) * step, 12) for k in range(3))
+        invalid.append(Invalid(f"not a multiple of {step}", round((first + 0.5) * step, 12)))
+    ordered = tuple(v for v in ordered if high is None or v <= high)
     return Draft(ordered, tuple(boundaries), tuple(invalid))
 
 

@@ -95,6 +95,12 @@ def _finite(value: Any) -> str | None:
     return None
 
 
+def _positive(value: Any) -> str | None:
+    if _finite(value) is None and value > 0:
+        return None
+    return f"expected a finite number > 0, got {describe(value)}"
+
+
 def has_nul_or_surrogate(text: str) -> bool:
     return "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text)
 
@@ -342,12 +348,14 @@ class IntegerField(_FieldShape):
     type: Literal["integer"] = "integer"
     minimum: Annotated[int | None, _checked(_int64)] = None
     maximum: Annotated[int | None, _checked(_int64)] = None
+    multiple_of: Annotated[int | None, _integer(1)] = None
 
 
 class NumberField(_FieldShape):
     type: Literal["number"] = "number"
     minimum: Annotated[float | None, _checked(_finite)] = None
     maximum: Annotated[float | None, _checked(_finite)] = None
+    multiple_of: Annotated[float | None, _checked(_positive)] = None
 
 
 class BooleanField(_FieldShape):
