@@ -66,7 +66,8 @@ def field_rows(resource: Resource) -> tuple[FieldRow, ...]:
     for field in resource.fields:
         uses = []
         if field.filterable:
-            uses.append(f"`?{field.name}=`" + (" `__gte` `__lte`" if field.ordered else ""))
+            exact, *bounds = field.filters
+            uses.append(" ".join([f"`?{exact}=`", *(f"`{b.removeprefix(exact)}`" for b in bounds)]))
         if field.sortable:
             uses.append(f"`sort={field.name}`")
         default = json.dumps(to_json(field, field.default)) if field.has_default else "-"
@@ -83,6 +84,18 @@ def field_rows(resource: Resource) -> tuple[FieldRow, ...]:
             )
         )
     return tuple(rows)
+
+
+def filters_sentence(resource: Resource) -> str:
+    """The docs' list of filters; only where an ordered type takes them, bounds are mentioned."""
+    filterable = resource.filterable_fields
+    if not filterable:
+        return ""
+    names = ", ".join(f"`{name}`" for field in filterable for name in field.filters)
+    bounds = (
+        "; `__gte` and `__lte` are inclusive bounds" if any(f.ordered for f in filterable) else ""
+    )
+    return f"Filters: {names} (exact match{bounds})."
 
 
 def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:

@@ -75,6 +75,12 @@ class Field:
         """Whether the type has an order, so list filters also take `__gte` / `__lte`."""
         return self.rule.ordered
 
+    @property
+    def filters(self) -> tuple[str, ...]:
+        """The list's query parameters on this field (when it is filterable)."""
+        bounds = (f"{self.name}__gte", f"{self.name}__lte") if self.ordered else ()
+        return (self.name, *bounds)
+
 
 @dataclass(frozen=True)
 class Constraint:

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 import jinja2
 
 from generator.contract import ContractData, contract_data
-from generator.docs import Example, FieldRow, examples, field_rows
+from generator.docs import Example, FieldRow, examples, field_rows, filters_sentence
 from generator.field_code import FieldCode, field_code, filter_type
 from generator.model import INT64_MAX, Resource, Spec
 from generator.naming import MAX_IDENTIFIER_LENGTH, plural
@@ -80,6 +80,7 @@ class ResourceCode:
     """Paths with no served operation, and the methods that must still answer 405 there."""
     doc_operations: tuple[tuple[str, str, str, str], ...]
     doc_fields: tuple[FieldRow, ...]
+    doc_filters: str
     doc_examples: tuple[Example, ...]
     list_description: str
     create_description: str
@@ -228,6 +229,7 @@ def resource_code(resource: Resource, prefix: str) -> ResourceCode:
             for operation in resource.operations
         ),
         doc_fields=field_rows(resource),
+        doc_filters=filters_sentence(resource),
         doc_examples=examples(resource, prefix),
         server_managed=", ".join(f"`{name}`" for name in resource.server_managed),
         operation_ids={
