@@ -258,14 +258,6 @@ def _enum_samples(field: Field, kit: SampleKit) -> Draft:
     )
 
 
-def _fixed(draft: Draft) -> Callable[[Field, SampleKit], Draft]:
-    return lambda field, kit: draft
-
-
-def _text_annotation(field: Field) -> Annotation:
-    return Annotation("StrictStr", "StringConstraints", _keywords(field), ("StorableText",))
-
-
 @dataclass(frozen=True)
 class TypeRule:
     """What one field type becomes in generated code, docs and tests."""
@@ -283,23 +275,71 @@ class TypeRule:
     """How a default must be written when it has to be text, for the message when it is not."""
 
 
+_DATE_TEXT = 'expected a date as "YYYY-MM-DD"'
+_BOOLEANS = Draft((False, True), (), (Invalid("a string", "true"), Invalid("a number", 1)))
+_DATES = Draft(
+    ordered=("2026-01-01", "2026-01-02", "2026-01-03"),
+    invalid=(
+        Invalid("an impossible date", "2026-13-45"),
+        Invalid("a number", 20260101),
+        Invalid("a datetime", "2026-01-01T00:00:00Z"),
+    ),
+)
+_DATETIMES = Draft(
+    ordered=("2026-01-01T00:00:00Z", "2026-01-01T12:00:00Z", "2026-01-02T00:00:00Z"),
+    boundaries=(("an offset other than UTC", "2026-01-01T02:00:00+02:00"),),
+    invalid=(
+        Invalid("a datetime without an offset", "2026-01-01T00:00:00"),
+        Invalid("not a datetime", "yesterday"),
+        Invalid("a Unix timestamp", 1767225600),
+        Invalid("a year that leaves the calendar in UTC", "0001-01-01T00:00:00+01:00"),
+    ),
+)
+_UUIDS = Draft(
+    ordered=tuple(f"00000000-0000-4000-8000-{n:012d}" for n in (1, 2, 3)),
+    invalid=(Invalid("not a UUID", "not-a-uuid"), Invalid("a number", 1)),
+)
+
+
+def _plain(
+    name: str,
+    read_type: str,
+    column: str,
+    draft: Draft,
+    *,
+    filter_type: str | None = None,
+    ordered: bool = False,
+    written_as: str | None = None,
+) -> TypeRule:
+    """A type without constraints: one annotation, one column type, the same test values."""
+    return TypeRule(
+        annotation=lambda field: Annotation(name),
+        read_type=read_type,
+        filter_type=filter_type or name,
+        column=lambda field: column,
+        samples=lambda field, kit: draft,
+        ordered=ordered,
+        written_as=written_as,
+    )
+
+
+def _text(column: Callable[[Field], str]) -> TypeRule:
+    """`string` and `text`: the same rules, but for the column (VARCHAR(max_length) or TEXT)."""
+    return TypeRule(
+        annotation=lambda field: Annotation(
+            "StrictStr", "StringConstraints", _keywords(field), ("StorableText",)
+        ),
+        read_type="str",
+        filter_type="Annotated[str, StorableText]",
+        column=column,
+        samples=_text_samples,
+        written_as="expected a string",
+    )
+
+
 TYPES: dict[FieldType, TypeRule] = {
-    "string": TypeRule(
-        annotation=_text_annotation,
-        read_type="str",
-        filter_type="Annotated[str, StorableText]",
-        column=lambda field: f"code_point_text({field.max_length})",
-        samples=_text_samples,
-        written_as="expected a string",
-    ),
-    "text": TypeRule(
-        annotation=_text_annotation,
-        read_type="str",
-        filter_type="Annotated[str, StorableText]",
-        column=lambda field: "code_point_text(None)",
-        samples=_text_samples,
-        written_as="expected a string",
-    ),
+    "string": _text(lambda field: f"code_point_text({field.max_length})"),
+    "text": _text(lambda field: "code_point_text(None)"),
     "integer": TypeRule(
         annotation=lambda field: Annotation(
             "StrictInt",
@@ -322,68 +362,19 @@ TYPES: dict[FieldType, TypeRule] = {
         samples=_number_samples,
         ordered=True,
     ),
-    "boolean": TypeRule(
-        annotation=lambda field: Annotation("StrictBool"),
-        read_type="bool",
-        filter_type="BoolText",
-        column=lambda field: "Boolean()",
-        samples=_fixed(
-            Draft((False, True), (), (Invalid("a string", "true"), Invalid("a number", 1)))
-        ),
+    "boolean": _plain("StrictBool", "bool", "Boolean()", _BOOLEANS, filter_type="BoolText"),
+    "date": _plain(
+        "DateText", "datetime.date", "Date()", _DATES, ordered=True, written_as=_DATE_TEXT
     ),
-    "date": TypeRule(
-        annotation=lambda field: Annotation("DateText"),
-        read_type="datetime.date",
-        filter_type="DateText",
-        column=lambda field: "Date()",
-        samples=_fixed(
-            Draft(
-                ("2026-01-01", "2026-01-02", "2026-01-03"),
-                (),
-                (
-                    Invalid("an impossible date", "2026-13-45"),
-                    Invalid("a number", 20260101),
-                    Invalid("a datetime", "2026-01-01T00:00:00Z"),
-                ),
-            )
-        ),
-        ordered=True,
-        written_as='expected a date as "YYYY-MM-DD"',
-    ),
-    "datetime": TypeRule(
-        annotation=lambda field: Annotation("UTCDatetime"),
-        read_type="datetime.datetime",
-        filter_type="UTCDatetime",
-        column=lambda field: "UTCDateTime()",
-        samples=_fixed(
-            Draft(
-                ("2026-01-01T00:00:00Z", "2026-01-01T12:00:00Z", "2026-01-02T00:00:00Z"),
-                (("an offset other than UTC", "2026-01-01T02:00:00+02:00"),),
-                (
-                    Invalid("a datetime without an offset", "2026-01-01T00:00:00"),
-                    Invalid("not a datetime", "yesterday"),
-                    Invalid("a Unix timestamp", 1767225600),
-                    Invalid("a year that leaves the calendar in UTC", "0001-01-01T00:00:00+01:00"),
-                ),
-            )
-        ),
+    "datetime": _plain(
+        "UTCDatetime",
+        "datetime.datetime",
+        "UTCDateTime()",
+        _DATETIMES,
         ordered=True,
         written_as="expected an ISO-8601 datetime with an offset",
     ),
-    "uuid": TypeRule(
-        annotation=lambda field: Annotation("UUID"),
-        read_type="UUID",
-        filter_type="UUID",
-        column=lambda field: "Uuid()",
-        samples=_fixed(
-            Draft(
-                tuple(f"00000000-0000-4000-8000-{n:012d}" for n in (1, 2, 3)),
-                (),
-                (Invalid("not a UUID", "not-a-uuid"), Invalid("a number", 1)),
-            )
-        ),
-        written_as="expected a UUID string",
-    ),
+    "uuid": _plain("UUID", "UUID", "Uuid()", _UUIDS, written_as="expected a UUID string"),
     "enum": TypeRule(
         annotation=lambda field: Annotation("Literal", choices=field.values),
         read_type="str",
