@@ -16,7 +16,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 import pydantic
 
@@ -26,17 +26,7 @@ from generator.runtime import support
 FieldType = Literal[
     "string", "text", "integer", "number", "boolean", "date", "datetime", "uuid", "enum"
 ]
-FIELD_TYPES: tuple[FieldType, ...] = (
-    "string",
-    "text",
-    "integer",
-    "number",
-    "boolean",
-    "date",
-    "datetime",
-    "uuid",
-    "enum",
-)
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 
 # Bodies of boundary tests must stay under the API's 1 MiB body limit.
 MAX_BOUNDARY_LENGTH = 100_000
@@ -273,9 +263,10 @@ class TypeRule:
     """Has an order: `?name__gte=` and `?name__lte=` filter on it, and the docs say so."""
     written_as: str | None = None
     """How a default must be written when it has to be text, for the message when it is not."""
+    bad_filter: str | None = None
+    """A query-string value the exact-match filter refuses (text filters take any string)."""
 
 
-_DATE_TEXT = 'expected a date as "YYYY-MM-DD"'
 _BOOLEANS = Draft((False, True), (), (Invalid("a string", "true"), Invalid("a number", 1)))
 _DATES = Draft(
     ordered=("2026-01-01", "2026-01-02", "2026-01-03"),
@@ -310,6 +301,7 @@ def _plain(
     filter_type: str | None = None,
     ordered: bool = False,
     written_as: str | None = None,
+    bad_filter: str,
 ) -> TypeRule:
     """A type without constraints: one annotation, one column type, the same test values."""
     return TypeRule(
@@ -320,6 +312,7 @@ def _plain(
         samples=lambda field, kit: draft,
         ordered=ordered,
         written_as=written_as,
+        bad_filter=bad_filter,
     )
 
 
@@ -337,34 +330,60 @@ def _text(column: Callable[[Field], str]) -> TypeRule:
     )
 
 
+def _numeric(
+    read_type: str,
+    annotation: Callable[[Field], Annotation],
+    *,
+    filter_type: str,
+    column: str,
+    samples: Callable[[Field, SampleKit], Draft],
+) -> TypeRule:
+    """`integer` and `number`: ordered, bounded by `minimum` and `maximum`."""
+    return TypeRule(
+        annotation=annotation,
+        read_type=read_type,
+        filter_type=filter_type,
+        column=lambda field: column,
+        samples=samples,
+        ordered=True,
+        bad_filter="not-a-number",
+    )
+
+
 TYPES: dict[FieldType, TypeRule] = {
     "string": _text(lambda field: f"code_point_text({field.max_length})"),
     "text": _text(lambda field: "code_point_text(None)"),
-    "integer": TypeRule(
-        annotation=lambda field: Annotation(
+    "integer": _numeric(
+        "int",
+        lambda field: Annotation(
             "StrictInt",
             "Field",
             _keywords(field, {"minimum": support.INT64_MIN, "maximum": support.INT64_MAX}),
         ),
-        read_type="int",
         filter_type="Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)]",
-        column=lambda field: "BigInteger()",
+        column="BigInteger()",
         samples=_integer_samples,
-        ordered=True,
     ),
-    "number": TypeRule(
-        annotation=lambda field: Annotation(
+    "number": _numeric(
+        "float",
+        lambda field: Annotation(
             "float", "Field", (("strict", True), ("allow_inf_nan", False), *_keywords(field))
         ),
-        read_type="float",
         filter_type="Annotated[float, Field(allow_inf_nan=False)]",
-        column=lambda field: "Double()",
+        column="Double()",
         samples=_number_samples,
-        ordered=True,
     ),
-    "boolean": _plain("StrictBool", "bool", "Boolean()", _BOOLEANS, filter_type="BoolText"),
+    "boolean": _plain(
+        "StrictBool", "bool", "Boolean()", _BOOLEANS, filter_type="BoolText", bad_filter="maybe"
+    ),
     "date": _plain(
-        "DateText", "datetime.date", "Date()", _DATES, ordered=True, written_as=_DATE_TEXT
+        "DateText",
+        "datetime.date",
+        "Date()",
+        _DATES,
+        ordered=True,
+        written_as='expected a date as "YYYY-MM-DD"',
+        bad_filter="2026-13-45",
     ),
     "datetime": _plain(
         "UTCDatetime",
@@ -373,8 +392,16 @@ TYPES: dict[FieldType, TypeRule] = {
         _DATETIMES,
         ordered=True,
         written_as="expected an ISO-8601 datetime with an offset",
+        bad_filter="2026-01-01T00:00:00",
     ),
-    "uuid": _plain("UUID", "UUID", "Uuid()", _UUIDS, written_as="expected a UUID string"),
+    "uuid": _plain(
+        "UUID",
+        "UUID",
+        "Uuid()",
+        _UUIDS,
+        written_as="expected a UUID string",
+        bad_filter="not-a-uuid",
+    ),
     "enum": TypeRule(
         annotation=lambda field: Annotation("Literal", choices=field.values),
         read_type="str",
@@ -382,6 +409,7 @@ TYPES: dict[FieldType, TypeRule] = {
         column=lambda field: f"code_point_text({max(len(value) for value in field.values)})",
         samples=_enum_samples,
         written_as="expected a string",
+        bad_filter="zz-not-a-value",
     ),
 }
 
