@@ -5,7 +5,8 @@ spec's user reads (`expected an integer >= 1, got 'lots'`), so `validate` only h
 each error at the line and column it came from. What needs more than one key at a time (a
 default against its field, a path against its owner, names across resources) is `validate`'s.
 The models are validated one level at a time (a document, a resource, a field) so that one bad
-field does not hide the problems of the others: `fields` and `resources` hold raw mappings.
+field does not hide the problems of the others: `resources` and `fields` hold their entries
+unchecked, for the next level.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ MAX_LIMIT = 1_000_000
 SERVER_MANAGED = ("id", "created_at", "updated_at")
 
 
-def refusal(message: str) -> PydanticCustomError:
+def _refusal(message: str) -> PydanticCustomError:
     """An error whose message is exactly `message` (braces in it are not a template)."""
     return PydanticCustomError("spec", "{message}", {"message": message})
 
@@ -55,7 +56,7 @@ def _checked(check: Callable[[Any], str | None]) -> PlainValidator:
     def validate(value: Any) -> Any:
         problem = check(value)
         if problem is not None:
-            raise refusal(problem)
+            raise _refusal(problem)
         return value
 
     return PlainValidator(validate)
@@ -209,7 +210,7 @@ def _enum_value(value: Any) -> str | None:
 def _non_empty_list(what: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         if not isinstance(value, list) or not value:
-            raise refusal(f"expected a non-empty list of {what}, got {describe(value)}")
+            raise _refusal(f"expected a non-empty list of {what}, got {describe(value)}")
         return value
 
     return BeforeValidator(check)
@@ -222,7 +223,7 @@ def _mapping(value: Any) -> str | None:
 def _at_least_one(what: str) -> AfterValidator:
     def check(value: dict[str, Any]) -> dict[str, Any]:
         if not value:
-            raise refusal(f"expected at least one {what}")
+            raise _refusal(f"expected at least one {what}")
         return value
 
     return AfterValidator(check)
@@ -240,7 +241,8 @@ Flag = Annotated[bool, _checked(_flag)]
 Text = Annotated[str | None, _checked(_text(empty=False))]
 AnyText = Annotated[str | None, _checked(_text(empty=True))]
 Regex = Annotated[str | None, _checked(_regex)]
-Mapping = Annotated[dict[Any, Any], _checked(_mapping)]
+Body = Annotated[dict[Any, Any], _checked(_mapping)]
+"""A resource's mapping, whose keys `ResourceShape` checks on its own."""
 
 
 class Shape(BaseModel):
@@ -271,7 +273,7 @@ class DocumentShape(Shape):
     version: Annotated[int, _checked(_version)] = required(f"expected {SPEC_VERSION}")
     api: ApiShape = Key(default_factory=ApiShape)
     resources: Annotated[
-        dict[Annotated[str, _checked(_resource_name)], Mapping],
+        dict[Annotated[str, _checked(_resource_name)], Body],
         _at_least_one("resource"),
     ] = required()
 

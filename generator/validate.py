@@ -4,8 +4,9 @@ The spec is checked a level at a time: a document, then each resource, then each
 each level Pydantic checks the shape (`spec_schema`), and what needs several keys at once is
 checked here: a default against its own field, a path against its owner, a sort key against
 the sortable fields, names across resources. A level whose shape is wrong is not checked any
-further, but its siblings are, so every problem is reported at once. Every problem names the
-file, line, column and key path; nothing here raises for a user mistake.
+further (what needs several of its keys waits until they are right), but its siblings are.
+Every problem names the file, line, column and key path; nothing here raises for a user
+mistake.
 """
 
 from __future__ import annotations
