@@ -37,7 +37,10 @@ def default_value(spec_field: Field, raw: Any) -> tuple[Any, str | None]:
         return validator(spec_field).validate_python(raw), None
     except ValidationError as error:
         reason = error.errors()[0]["msg"]
-        return None, f"the default {describe(raw)} breaks the field's own constraints: {reason}"
+    # Text not written the way the type's values are (a date as YYYY-MM-DD) is told just that.
+    if written_as is not None and reason.removeprefix("Value error, ").startswith(written_as):
+        return None, f"{written_as}, got {describe(raw)}"
+    return None, f"the default {describe(raw)} breaks the field's own constraints: {reason}"
 
 
 def _frozen(value: Any) -> Any:
