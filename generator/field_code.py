@@ -10,11 +10,9 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from generator.field_rules import Field, filter_type
+from generator.field_rules import Field
 from generator.model import Resource
 from generator.render_values import literal, text_literal
-
-__all__ = ["FieldCode", "field_code", "filter_type"]
 
 
 @dataclass(frozen=True)

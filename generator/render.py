@@ -17,7 +17,8 @@ import jinja2
 
 from generator.contract import ContractData, contract_data
 from generator.docs import Example, FieldRow, examples, field_rows, filters_sentence
-from generator.field_code import FieldCode, field_code, filter_type
+from generator.field_code import FieldCode, field_code
+from generator.field_rules import filter_type
 from generator.model import INT64_MAX, Resource, Spec
 from generator.naming import MAX_IDENTIFIER_LENGTH, plural
 from generator.render_values import literal, text_literal
