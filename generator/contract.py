@@ -118,15 +118,7 @@ def contract_data(resource: Resource) -> ContractData | None:
             if field.ordered:
                 filters.append((f"{field.name}__gte", code(_query_text(values[1])), code(1)))
                 filters.append((f"{field.name}__lte", code(_query_text(values[0])), code(0)))
-        bad = {
-            "integer": "not-a-number",
-            "number": "not-a-number",
-            "boolean": "maybe",
-            "date": "2026-13-45",
-            "datetime": "2026-01-01T00:00:00",
-            "uuid": "not-a-uuid",
-            "enum": "zz-not-a-value",
-        }.get(field.type)
+        bad = field.rule.bad_filter
         if bad is not None and not (field.type == "enum" and bad in field.values):
             bad_filters.append((field.name, code(bad)))
 

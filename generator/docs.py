@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from generator.model import Field, Resource
+from generator.field_rules import Field, constraint_docs
+from generator.model import Resource
 from generator.samples import normalised, samples, to_json
 
 EXAMPLE_OWNER = "alice"
@@ -52,15 +53,7 @@ def _json(value: Any) -> str:
 
 
 def _constraints(field: Field) -> str:
-    parts = []
-    for key in ("min_length", "max_length", "pattern", "minimum", "maximum"):
-        value = getattr(field, key)
-        if value is not None:
-            parts.append(f"{key} {value!r}" if key == "pattern" else f"{key} {value}")
-    if field.strip:
-        parts.append("stripped")
-    if field.values:
-        parts.append("one of " + ", ".join(f"`{value}`" for value in field.values))
+    parts = constraint_docs(field)
     if field.unique:
         parts.append("unique per owner")
     if field.index:
@@ -73,7 +66,8 @@ def field_rows(resource: Resource) -> tuple[FieldRow, ...]:
     for field in resource.fields:
         uses = []
         if field.filterable:
-            uses.append(f"`?{field.name}=`" + (" `__gte` `__lte`" if field.ordered else ""))
+            exact, *bounds = field.filters
+            uses.append(" ".join([f"`?{exact}=`", *(f"`{b.removeprefix(exact)}`" for b in bounds)]))
         if field.sortable:
             uses.append(f"`sort={field.name}`")
         default = json.dumps(to_json(field, field.default)) if field.has_default else "-"

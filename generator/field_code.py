@@ -1,6 +1,7 @@
 """The code fragments one field turns into: its annotations, column type and server default.
 
-Everything here is about a single field; `render` assembles resources from these pieces.
+Everything here is about a single field; `render` assembles resources from these pieces. What
+each type and constraint becomes is declared in `field_rules`; this arranges it per field.
 """
 
 from __future__ import annotations
@@ -8,14 +9,10 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from generator.model import INT64_MAX, INT64_MIN, Field, Resource
+from generator.field_rules import Field
+from generator.model import Resource
 from generator.render_values import literal, text_literal
-
-
-def _keywords(pairs: list[tuple[str, Any]]) -> str:
-    return ", ".join(f"{key}={literal(value)}" for key, value in pairs if value is not None)
 
 
 @dataclass(frozen=True)
@@ -32,86 +29,6 @@ class FieldCode:
     read_assignment: str
     column_type: str
     column_keywords: str
-
-
-def _value_type(field: Field) -> str:
-    """The Pydantic annotation of one value of the field (without `| None`)."""
-    kind = field.type
-    if kind in ("string", "text"):
-        constraints = _keywords(
-            [
-                ("strip_whitespace", True if field.strip else None),
-                ("min_length", field.min_length),
-                ("max_length", field.max_length),
-                ("pattern", field.pattern),
-            ]
-        )
-        return f"Annotated[StrictStr, StringConstraints({constraints}), StorableText]"
-    if kind == "integer":
-        low = field.minimum if field.minimum is not None else INT64_MIN
-        high = field.maximum if field.maximum is not None else INT64_MAX
-        return f"Annotated[StrictInt, Field(ge={literal(low)}, le={literal(high)})]"
-    if kind == "number":
-        bounds = _keywords([("ge", field.minimum), ("le", field.maximum)])
-        extra = f", {bounds}" if bounds else ""
-        return f"Annotated[float, Field(strict=True, allow_inf_nan=False{extra})]"
-    if kind == "boolean":
-        return "StrictBool"
-    if kind == "date":
-        return "DateText"
-    if kind == "datetime":
-        return "UTCDatetime"
-    if kind == "uuid":
-        return "UUID"
-    return f"Literal[{', '.join(literal(value) for value in field.values)}]"
-
-
-def _read_type(field: Field) -> str:
-    base = {
-        "string": "str",
-        "text": "str",
-        "integer": "int",
-        "number": "float",
-        "boolean": "bool",
-        "date": "datetime.date",
-        "datetime": "datetime.datetime",
-        "uuid": "UUID",
-        "enum": "str",
-    }[field.type]
-    return f"{base} | None" if field.nullable else base
-
-
-def filter_type(field: Field) -> str:
-    """The query-parameter type of an exact-match filter on the field."""
-    return {
-        "string": "Annotated[str, StorableText]",
-        "text": "Annotated[str, StorableText]",
-        "integer": "Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)]",
-        "number": "Annotated[float, Field(allow_inf_nan=False)]",
-        "boolean": "BoolText",
-        "date": "DateText",
-        "datetime": "UTCDatetime",
-        "uuid": "UUID",
-        "enum": f"Literal[{', '.join(literal(value) for value in field.values)}]",
-    }[field.type]
-
-
-def _column_type(field: Field) -> str:
-    kind = field.type
-    if kind == "string":
-        return f"code_point_text({field.max_length})"
-    if kind == "text":
-        return "code_point_text(None)"
-    if kind == "enum":
-        return f"code_point_text({max(len(value) for value in field.values)})"
-    return {
-        "integer": "BigInteger()",
-        "number": "Double()",
-        "boolean": "Boolean()",
-        "date": "Date()",
-        "datetime": "UTCDateTime()",
-        "uuid": "Uuid()",
-    }[kind]
 
 
 def _server_default(field: Field) -> str:
@@ -157,12 +74,12 @@ def field_code(resource: Resource, field: Field) -> FieldCode:
     return FieldCode(
         field=field,
         value_alias=alias,
-        value_type=_value_type(field),
+        value_type=field.rule.annotation(field).source(),
         create_annotation=create_annotation,
         create_assignment=create_assignment,
         description_keyword=description_keyword,
-        read_type=_read_type(field),
+        read_type=f"{field.rule.read_type} | None" if field.nullable else field.rule.read_type,
         read_assignment=f" = Field({description})" if description else "",
-        column_type=_column_type(field),
+        column_type=field.rule.column(field),
         column_keywords=_server_default(field),
     )

@@ -152,3 +152,35 @@ def spec_files(spec_path: Path) -> list[Path]:
             if path.suffix in {".yaml", ".yml"} and path.is_file() and not path.name.startswith(".")
         )
     return [spec_path]
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where the value at a path through loaded values was written, and the path as text."""
+
+    value: Position
+    """The value's position; for a missing key, where its mapping starts."""
+    key: Position
+    """Its key's position (a list item's or missing key's: as `value`)."""
+    path: str
+    """The mapping keys along the way, joined with dots (list indices left out)."""
+
+
+def locate(content: Any, loc: tuple[Any, ...]) -> Located:
+    """Follow `loc` (a Pydantic error's) through loaded values to the nearest written node."""
+    node = content
+    value = key = getattr(content, "position", Position(1, 1))
+    names: list[str] = []
+    missing = False
+    for part in loc:
+        if not missing and isinstance(node, YamlMap) and part in node.key_positions:
+            key, value, node = node.key_positions[part], node.value_positions[part], node[part]
+        elif not missing and isinstance(node, YamlList) and part in range(len(node)):
+            key = value = node.item_positions[part]
+            node = node[part]
+            continue
+        else:
+            missing = True
+            key = value = getattr(node, "position", value)
+        names.append(str(part))
+    return Located(value, key, ".".join(names))

@@ -7,24 +7,13 @@ so the templates stay free of spec logic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-FieldType = Literal[
-    "string", "text", "integer", "number", "boolean", "date", "datetime", "uuid", "enum"
-]
-FIELD_TYPES: tuple[FieldType, ...] = (
-    "string",
-    "text",
-    "integer",
-    "number",
-    "boolean",
-    "date",
-    "datetime",
-    "uuid",
-    "enum",
-)
-ORDERED_TYPES: frozenset[str] = frozenset({"integer", "number", "date", "datetime"})
-TEXT_TYPES: frozenset[str] = frozenset({"string", "text"})
+# A field and its rules are declared together; the generated app's range of BIGINT is its own.
+from generator.field_rules import Field as Field
+from generator.field_rules import FilterOperator, filter_alias
+from generator.runtime.support import INT64_MAX as INT64_MAX
+from generator.runtime.support import INT64_MIN as INT64_MIN
 
 Operation = Literal["list", "create", "read", "replace", "update", "delete"]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -45,39 +34,6 @@ METHODS: tuple[Method, ...] = ("DELETE", "GET", "PATCH", "POST", "PUT")
 """Every method some operation uses, sorted as `Allow` headers list them."""
 
 IdType = Literal["integer", "uuid"]
-
-# A 64-bit signed integer: what BIGINT holds on PostgreSQL and INTEGER on SQLite.
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
-
-
-@dataclass(frozen=True)
-class Field:
-    """A writable field of a resource, with its constraints resolved."""
-
-    name: str
-    type: FieldType
-    description: str | None = None
-    nullable: bool = False
-    required: bool = True
-    has_default: bool = False
-    default: Any = None
-    min_length: int | None = None
-    max_length: int | None = None
-    pattern: str | None = None
-    strip: bool = False
-    minimum: int | float | None = None
-    maximum: int | float | None = None
-    values: tuple[str, ...] = ()
-    unique: bool = False
-    index: bool = False
-    filterable: bool = False
-    sortable: bool = False
-
-    @property
-    def ordered(self) -> bool:
-        """Whether the type has an order, so list filters also take `__gte` / `__lte`."""
-        return self.type in ORDERED_TYPES
 
 
 @dataclass(frozen=True)
@@ -102,13 +58,12 @@ class ListFilter:
     """One list query parameter: `?name=` (equals) or, on ordered types, `?name__gte=` / `__lte`."""
 
     field: Field
-    operator: Literal["eq", "gte", "lte"]
+    operator: FilterOperator
 
     @property
     def alias(self) -> str:
         """The parameter's name in the URL."""
-        name = self.field.name
-        return name if self.operator == "eq" else f"{name}__{self.operator}"
+        return filter_alias(self.field.name, self.operator)
 
 
 @dataclass(frozen=True)
@@ -167,12 +122,11 @@ class Resource:
     @property
     def list_filters(self) -> tuple[ListFilter, ...]:
         """Every filter parameter of the list, in field order."""
-        filters: list[ListFilter] = []
-        for field in self.filterable_fields:
-            filters.append(ListFilter(field, "eq"))
-            if field.ordered:
-                filters += [ListFilter(field, "gte"), ListFilter(field, "lte")]
-        return tuple(filters)
+        return tuple(
+            ListFilter(field, operator)
+            for field in self.filterable_fields
+            for operator in field.filter_operators
+        )
 
     def serves(self, operation: Operation) -> bool:
         return operation in self.operations

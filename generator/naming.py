@@ -49,13 +49,8 @@ _BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_")
 
 
 RESERVED_RESOURCE_NAMES: dict[str, str] = {
-    # Imported bare because the field code (`field_code.py`) writes them in column and value
-    # types; qualified there (`sa.Date()`), they could leave this table.
-    "BigInteger": "the column type of integer fields",
-    "Boolean": "the column type of boolean fields",
-    "Date": "the column type of date fields",
-    "Double": "the column type of number fields",
-    "Uuid": "the column type of uuid fields",
+    # Imported bare because the field rules (`field_rules.py`) write them in column and value
+    # types.
     "UTCDateTime": "the column type of datetime fields",
     "UUID": "the Python type of uuid values",
     "Annotated": "the typing construct of constrained values",

@@ -16,11 +16,15 @@ from generator.model import Spec
 from generator.render_tests import render_tests
 from generator.render_values import literal, text_literal
 from generator.routes import served_paths
+from generator.runtime import copied
 from generator.views.docs import docs_view
 from generator.views.model import model_view
 from generator.views.package import models_index_view, routers_index_view
 from generator.views.router import router_view
 from generator.views.schemas import schemas_view
+
+# The header of a module copied from `generator/runtime`: the one every generated file has.
+COPY_HEADER = '{% import "_macros.jinja" as m %}{{ m.header(source) }}'
 
 
 def _environment() -> jinja2.Environment:
@@ -48,7 +52,9 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
     source = spec.source
     files: dict[PurePosixPath, str] = {
         PurePosixPath("__init__.py"): page("package.py.jinja", source),
-        PurePosixPath("support.py"): page("support.py.jinja", source),
+        PurePosixPath("support.py"): copied(
+            "support.py", env.from_string(COPY_HEADER).render(source=source)
+        ),
         PurePosixPath("models/__init__.py"): page(
             "models_init.py.jinja", source, models_index_view(spec)
         ),

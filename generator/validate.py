@@ -1,803 +1,169 @@
-"""Semantic checks of a parsed spec, building the intermediate model when there are none.
+"""Semantic checks of a spec whose shape `spec_schema` declares; builds the intermediate model.
 
-Every user mistake becomes a `Problem` naming the file, line, column and key path, what was
-expected and what was found; all of them are collected before anything is reported. Nothing
-here raises for a user mistake: an exception out of this module is a bug in the generator.
+The spec is checked a level at a time: a document, then each resource, then each field. At
+each level Pydantic checks the shape (`spec_schema`), and what needs several keys at once is
+checked here: a default against its own field, a path against its owner, a sort key against
+the sortable fields, names across resources. A level whose shape is wrong is not checked any
+further (what needs several of its keys waits until they are right), but its siblings are.
+Every problem names the file, line, column and key path; nothing here raises for a user
+mistake.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
-import difflib
-import math
 import re
-import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, cast
-
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BeforeValidator,
-    StrictBool,
-    StrictStr,
-    StringConstraints,
-    TypeAdapter,
-    ValidationError,
-)
-from pydantic import Field as PydanticField
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from generator import naming
-from generator.load import Position, SpecDocument, YamlList, YamlMap
-from generator.model import (
-    FIELD_TYPES,
-    INT64_MAX,
-    INT64_MIN,
-    OPERATIONS,
-    Field,
-    FieldType,
-    IdType,
-    ListSettings,
-    Operation,
-    Owner,
-    Resource,
-    Spec,
-)
-from generator.problems import Problem
+from generator.field_checks import check_field
+from generator.field_rules import Field
+from generator.load import Position, SpecDocument, YamlMap, locate
+from generator.model import OPERATIONS, ListSettings, Owner, Resource, Spec
+from generator.problems import Problem, describe, did_you_mean
+from generator.shape_errors import Checker, Loc
+from generator.spec_schema import SERVER_MANAGED, DocumentShape, ResourceShape, field_name_problem
 
-SPEC_VERSION = 1
 DEFAULT_PREFIX = "/api"
 DEFAULT_OWNER_FIELD = "user_id"
 DEFAULT_OWNER_MAX_LENGTH = 64
 DEFAULT_OWNER_PATTERN = "^[A-Za-z0-9_-]+$"
 DEFAULT_LIMIT = 20
 DEFAULT_MAX_LIMIT = 100
-# Integers past this do not fit a double (DOUBLE PRECISION) and cannot bound a number field.
-MAX_FINITE_INT = 2**1023
-# PostgreSQL's largest VARCHAR length.
-MAX_VARCHAR_LENGTH = 10_485_760
-
-TOP_KEYS = ("version", "api", "resources")
-API_KEYS = ("prefix",)
-RESOURCE_KEYS = (
-    "description",
-    "table",
-    "path",
-    "owner",
-    "id",
-    "timestamps",
-    "fields",
-    "list",
-    "operations",
-)
-OWNER_KEYS = ("field", "max_length", "pattern")
-LIST_KEYS = ("default_limit", "max_limit", "default_sort")
-# Query parameters of every list; a filter of the same name could not be told apart.
-LIST_PARAMETERS = frozenset({"offset", "limit", "sort"})
-COMMON_FIELD_KEYS = (
-    "type",
-    "description",
-    "nullable",
-    "default",
-    "required",
-    "unique",
-    "index",
-    "filterable",
-    "sortable",
-)
-TYPE_FIELD_KEYS: dict[str, tuple[str, ...]] = {
-    "string": ("min_length", "max_length", "pattern", "strip"),
-    "text": ("min_length", "max_length", "strip"),
-    "integer": ("minimum", "maximum"),
-    "number": ("minimum", "maximum"),
-    "boolean": (),
-    "date": (),
-    "datetime": (),
-    "uuid": (),
-    "enum": ("values",),
-}
-ALL_FIELD_KEYS = tuple(
-    dict.fromkeys(COMMON_FIELD_KEYS + tuple(k for ks in TYPE_FIELD_KEYS.values() for k in ks))
-)
 
 
-class _Missing:
-    """Marks a key that the spec does not set (distinct from an explicit `null`)."""
+@dataclass(frozen=True)
+class _Built:
+    """A resource that passed every check, and where its name, table and path were written."""
+
+    resource: Resource
+    where: dict[str, Position]
 
 
-MISSING = _Missing()
-
-
-def describe(value: Any) -> str:
-    """How a found value is quoted in messages, in YAML's words."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, float | int):
-        text = repr(value)
-        return text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"
-    if isinstance(value, str):
-        return repr(value)
-    return f"a YAML {type(value).__name__}"
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _has_nul_or_surrogate(text: str) -> bool:
-    return "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text)
-
-
-@dataclass
-class _Checker:
-    """Collects problems for one spec file, with helpers that read one typed key each."""
-
-    file: str
-    source: str = ""
-    problems: list[Problem] = field(default_factory=list)
-
-    def report(self, position: Position, key: str, message: str) -> None:
-        self.problems.append(Problem(self.file, position.line, position.column, key, message))
-
-    def at(self, mapping: YamlMap, key: str) -> Position:
-        """Where a key's value was written, or where its mapping starts when it is missing."""
-        return mapping.value_positions.get(key, mapping.position)
-
-    def key_at(self, mapping: YamlMap, key: str) -> Position:
-        return mapping.key_positions.get(key, mapping.position)
-
-    def mapping(self, value: Any, position: Position, path: str) -> YamlMap | None:
-        if isinstance(value, YamlMap):
-            return value
-        self.report(position, path, f"expected a mapping, got {describe(value)}")
-        return None
-
-    def unknown_keys(
-        self,
-        mapping: YamlMap,
-        allowed: Sequence[str],
-        path: str,
-        *,
-        elsewhere: Callable[[str], str | None] | None = None,
-    ) -> None:
-        for key in mapping:
-            if key in allowed:
-                continue
-            where = self.key_at(mapping, key)
-            if not isinstance(key, str):
-                self.report(where, path, f"keys must be strings, got {describe(key)}")
-                continue
-            hint = elsewhere(key) if elsewhere else None
-            message = hint or f"unknown key{_did_you_mean(key, allowed)}"
-            self.report(where, f"{path}.{key}" if path else key, message)
-
-    def boolean(self, mapping: YamlMap, key: str, path: str, default: bool) -> bool:
-        value = mapping.get(key, MISSING)
-        if value is MISSING:
-            return default
-        if not isinstance(value, bool):
-            self.report(
-                self.at(mapping, key),
-                f"{path}.{key}",
-                f"expected true or false, got {describe(value)}",
-            )
-            return default
-        return value
-
-    def integer(
-        self,
-        mapping: YamlMap,
-        key: str,
-        path: str,
-        *,
-        minimum: int,
-        maximum: int = INT64_MAX,
-    ) -> int | None:
-        value = mapping.get(key, MISSING)
-        if value is MISSING:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            too_big = isinstance(value, int) and not isinstance(value, bool) and value > maximum
-            unbounded = maximum == INT64_MAX and not too_big
-            bound = f">= {minimum}" if unbounded else f"from {minimum} to {maximum}"
-            self.report(
-                self.at(mapping, key),
-                f"{path}.{key}",
-                f"expected an integer {bound}, got {describe(value)}",
-            )
-            return None
-        return value
-
-    def string(
-        self, mapping: YamlMap, key: str, path: str, *, allow_empty: bool = False
-    ) -> str | None:
-        value = mapping.get(key, MISSING)
-        if value is MISSING:
-            return None
-        if not isinstance(value, str) or (not value and not allow_empty):
-            expected = "a string" if allow_empty else "a non-empty string"
-            self.report(
-                self.at(mapping, key),
-                f"{path}.{key}",
-                f"expected {expected}, got {describe(value)}",
-            )
-            return None
-        if _has_nul_or_surrogate(value):
-            self.report(
-                self.at(mapping, key),
-                f"{path}.{key}",
-                "NUL characters and lone surrogates are not allowed",
-            )
-            return None
-        return value
-
-    def pattern(self, mapping: YamlMap, key: str, path: str) -> str | None:
-        value = self.string(mapping, key, path)
-        if value is None:
-            return None
-        problem = _pattern_problem(value)
-        if problem:
-            self.report(self.at(mapping, key), f"{path}.{key}", problem)
-            return None
-        return value
-
-
-def _pattern_problem(pattern: str) -> str | None:
-    """Why a regular expression cannot be used, judged by the engine that will run it."""
-    try:
-        re.compile(pattern)
-        TypeAdapter(Annotated[str, StringConstraints(pattern=pattern)])
-    except Exception as error:  # re.error, or pydantic's SchemaError for unsupported syntax
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        reason = lines[-1].removeprefix("error: ") if lines else type(error).__name__
-        return f"expected a regular expression, got {pattern!r} ({reason})"
-    return None
-
-
-# The same rules as generated/support.py applies to dates and datetimes (the goldens and the
-# generated contract tests hold the two to the same behaviour).
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ISO_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
-    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
-)
-
-
-def _iso_date_text(value: object) -> object:
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value
-    raise ValueError('expected a date as "YYYY-MM-DD"')
-
-
-def _iso_datetime_text(value: object) -> object:
-    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value):
-        return value
-    raise ValueError("expected an ISO-8601 datetime with an offset")
-
-
-def _to_utc(value: datetime.datetime) -> datetime.datetime:
-    try:
-        return value.astimezone(datetime.UTC)
-    except OverflowError:
-        raise ValueError("out of range once converted to UTC") from None
-
-
-def field_adapter(spec_field: Field) -> TypeAdapter[Any]:
-    """A validator for one value of a field, with the same rules the generated schemas apply."""
-    kind = spec_field.type
-    annotation: Any
-    if kind in ("string", "text"):
-        annotation = Annotated[
-            StrictStr,
-            StringConstraints(
-                strip_whitespace=spec_field.strip or None,
-                min_length=spec_field.min_length,
-                max_length=spec_field.max_length,
-                pattern=spec_field.pattern,
-            ),
-        ]
-    elif kind == "integer":
-        annotation = Annotated[
-            int,
-            PydanticField(
-                strict=True,
-                ge=spec_field.minimum if spec_field.minimum is not None else INT64_MIN,
-                le=spec_field.maximum if spec_field.maximum is not None else INT64_MAX,
-            ),
-        ]
-    elif kind == "number":
-        annotation = Annotated[
-            float,
-            PydanticField(
-                strict=True, allow_inf_nan=False, ge=spec_field.minimum, le=spec_field.maximum
-            ),
-        ]
-    elif kind == "boolean":
-        annotation = StrictBool
-    elif kind == "date":
-        annotation = Annotated[datetime.date, BeforeValidator(_iso_date_text)]
-    elif kind == "datetime":
-        annotation = Annotated[
-            AwareDatetime, BeforeValidator(_iso_datetime_text), AfterValidator(_to_utc)
-        ]
-    elif kind == "uuid":
-        annotation = uuid.UUID
-    else:
-        annotation = Literal[spec_field.values]
-    return TypeAdapter(annotation)
-
-
-def _default_value(spec_field: Field, raw: Any) -> tuple[Any, str | None]:
-    """The default as the generated code will hold it, or why it breaks its own field's rules."""
-    if raw is None:
-        if spec_field.nullable:
-            return None, None
-        return None, "null is not allowed unless the field is nullable: true"
-    if spec_field.type in ("string", "text", "enum") and not isinstance(raw, str):
-        return None, f"expected a string, got {describe(raw)}"
-    if spec_field.type == "date" and not isinstance(raw, str):
-        return None, f'expected a date as "YYYY-MM-DD", got {describe(raw)}'
-    if spec_field.type == "datetime" and not isinstance(raw, str):
-        return None, f"expected an ISO-8601 datetime with an offset, got {describe(raw)}"
-    if spec_field.type == "uuid" and not isinstance(raw, str):
-        return None, f"expected a UUID string, got {describe(raw)}"
-    if isinstance(raw, str) and _has_nul_or_surrogate(raw):
-        return None, "NUL characters and lone surrogates are not allowed"
-    if (
-        spec_field.type == "date"
-        and isinstance(raw, str)
-        and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw)
-    ):
-        return None, f'expected a date as "YYYY-MM-DD", got {describe(raw)}'
-    try:
-        value = field_adapter(spec_field).validate_python(raw)
-    except ValidationError as error:
-        reason = error.errors()[0]["msg"]
-        return None, f"the default {describe(raw)} breaks the field's own constraints: {reason}"
-    if isinstance(value, datetime.datetime):
-        value = value.astimezone(datetime.UTC)
-    return value, None
-
-
-class _ResourceChecker:
-    """Checks one resource mapping and builds its `Resource`."""
-
-    def __init__(self, checker: _Checker, name: str, body: YamlMap, path: str) -> None:
-        self.checker = checker
-        self.name = name
-        self.body = body
-        self.path = path
-
-    def build(self) -> Resource | None:
-        check, body, path = self.checker, self.body, self.path
-        count_before = len(check.problems)
-        check.unknown_keys(body, RESOURCE_KEYS, path)
-
-        description = check.string(body, "description", path, allow_empty=True)
-        given_table = check.string(body, "table", path)
-        table = given_table or naming.plural(naming.snake_case(self.name))
-        if given_table is not None or "table" not in body:
-            problem = naming.table_name_problem(table)
-            if problem:
-                check.report(check.at(body, "table"), f"{path}.table", problem)
-
-        owner = self._owner()
-        id_type = self._id_type()
-        timestamps = check.boolean(body, "timestamps", path, True)
-        fields = self._fields(owner.field if owner else None)
-        route = self._path(owner, table)
-        operations = self._operations()
-        list_settings = self._list_settings(fields, timestamps)
-
-        if len(check.problems) > count_before or owner is None or route is None:
-            return None
-        assert list_settings is not None and fields is not None
-        return Resource(
-            name=self.name,
-            module=naming.snake_case(self.name),
-            description=description,
-            table=table,
-            path=route,
-            owner=owner,
-            id_type=id_type,
-            timestamps=timestamps,
-            fields=tuple(fields),
-            list=list_settings,
-            operations=operations,
-            source=check.source or check.file,
-            file=check.file,
-        )
-
-    def _owner(self) -> Owner | None:
-        check, path = self.checker, f"{self.path}.owner"
-        raw = self.body.get("owner", MISSING)
-        placeholder = _placeholder_of(self.body.get("path"))
-        default_field = placeholder or DEFAULT_OWNER_FIELD
-        if raw is MISSING:
-            problem = naming.field_name_problem(default_field)
-            if problem is None and default_field in ("id", "created_at", "updated_at"):
-                problem = f"{default_field!r} is server-managed; choose another owner name"
-            if problem:
-                check.report(check.at(self.body, "path"), f"{self.path}.path", problem)
-                return None
-            return Owner(default_field, DEFAULT_OWNER_MAX_LENGTH, DEFAULT_OWNER_PATTERN)
-        owner = check.mapping(raw, check.at(self.body, "owner"), path)
-        if owner is None:
-            return None
-        check.unknown_keys(owner, OWNER_KEYS, path)
-        field_name = check.string(owner, "field", path) or default_field
-        problem = naming.field_name_problem(field_name)
-        if problem is None and field_name in ("id", "created_at", "updated_at"):
-            problem = f"{field_name!r} is server-managed; choose another name"
-        if problem:
-            check.report(check.at(owner, "field"), f"{path}.field", problem)
-            return None
-        max_length = check.integer(owner, "max_length", path, minimum=1, maximum=MAX_VARCHAR_LENGTH)
-        pattern = check.pattern(owner, "pattern", path)
-        return Owner(
-            field=field_name,
-            max_length=max_length or DEFAULT_OWNER_MAX_LENGTH,
-            pattern=pattern or DEFAULT_OWNER_PATTERN,
-        )
-
-    def _id_type(self) -> IdType:
-        value = self.body.get("id", "integer")
-        if value not in ("integer", "uuid"):
-            self.checker.report(
-                self.checker.at(self.body, "id"),
-                f"{self.path}.id",
-                f"expected 'integer' or 'uuid', got {describe(value)}",
-            )
-            return "integer"
-        return cast(IdType, value)
-
-    def _path(self, owner: Owner | None, table: str) -> str | None:
-        check, key = self.checker, f"{self.path}.path"
-        raw = self.body.get("path", MISSING)
-        if raw is MISSING:
-            return f"/{{{owner.field}}}/{table}" if owner else None
-        where = check.at(self.body, "path")
-        if not isinstance(raw, str) or not raw.startswith("/") or raw.endswith("/"):
-            check.report(
-                where, key, f"expected a path like '/{{user_id}}/tasks', got {describe(raw)}"
-            )
-            return None
-        placeholders = 0
-        for segment in raw.split("/")[1:]:
-            match = naming.PLACEHOLDER.match(segment)
-            if match:
-                placeholders += 1
-            elif not naming.PATH_SEGMENT.match(segment):
-                check.report(
-                    where,
-                    key,
-                    f"segment {segment!r} of {raw!r} is neither plain text "
-                    "(letters, digits, '.', '_', '~', '-') nor one '{placeholder}'",
-                )
-                return None
-        if placeholders != 1:
-            owner_name = owner.field if owner else DEFAULT_OWNER_FIELD
-            check.report(
-                where,
-                key,
-                f"expected the owner placeholder exactly once (like '/{{{owner_name}}}/...'), "
-                f"found {placeholders} placeholders in {raw!r}",
-            )
-            return None
-        placeholder = _placeholder_of(raw)
-        if owner is not None and placeholder != owner.field:
-            fixed = raw.replace(f"{{{placeholder}}}", f"{{{owner.field}}}")
-            check.report(
-                where,
-                key,
-                f"the placeholder {{{placeholder}}} must name the owner field "
-                f"{owner.field!r} (owner.field is the path parameter); write {fixed!r}",
-            )
-            return None
-        return raw
-
-    def _operations(self) -> tuple[Operation, ...]:
-        check, key = self.checker, f"{self.path}.operations"
-        raw = self.body.get("operations", MISSING)
-        if raw is MISSING:
-            return OPERATIONS
-        if not isinstance(raw, YamlList) or not raw:
-            check.report(
-                check.at(self.body, "operations"),
-                key,
-                f"expected a non-empty list of operations ({', '.join(OPERATIONS)}), "
-                f"got {describe(raw)}",
-            )
-            return OPERATIONS
-        chosen: list[Operation] = []
-        for item, where in zip(raw, raw.item_positions, strict=True):
-            if item not in OPERATIONS:
-                hint = _did_you_mean(item, OPERATIONS) if isinstance(item, str) else ""
-                check.report(
-                    where,
-                    key,
-                    f"unknown operation {describe(item)}; "
-                    f"expected one of {', '.join(OPERATIONS)}{hint}",
-                )
-            elif item in chosen:
-                check.report(where, key, f"operation {item!r} is listed twice")
-            else:
-                chosen.append(item)
-        return tuple(operation for operation in OPERATIONS if operation in chosen)
-
-    def _fields(self, owner_field: str | None) -> list[Field] | None:
-        check, path = self.checker, f"{self.path}.fields"
-        raw = self.body.get("fields", MISSING)
-        if raw is MISSING:
-            check.report(
-                self.body.position, path, "missing required key 'fields' (the writable fields)"
-            )
-            return None
-        fields_map = check.mapping(raw, check.at(self.body, "fields"), path)
-        if fields_map is None:
-            return None
-        if not fields_map:
-            check.report(check.at(self.body, "fields"), path, "expected at least one field")
-            return None
-        reserved = {"id", "created_at", "updated_at"} | ({owner_field} if owner_field else set())
-        fields: list[Field] = []
-        for name, body in fields_map.items():
-            field_path = f"{path}.{name}"
-            name_at = check.key_at(fields_map, name)
-            problem = (
-                naming.field_name_problem(name)
-                if isinstance(name, str)
-                else "field names must be strings"
-            )
-            if problem is None and name in reserved:
-                problem = f"{name!r} is server-managed; choose another name"
-            if problem:
-                check.report(name_at, field_path, problem)
-                continue
-            field_body = check.mapping(body, check.at(fields_map, name), field_path)
-            if field_body is None:
-                continue
-            built = _FieldChecker(check, name, field_body, field_path).build()
-            if built is not None:
-                fields.append(built)
-        return fields
-
-    def _list_settings(self, fields: list[Field] | None, timestamps: bool) -> ListSettings | None:
-        check, path = self.checker, f"{self.path}.list"
-        raw = self.body.get("list", MISSING)
-        settings = YamlMap()
-        settings.position = check.at(self.body, "list")
-        settings.key_positions, settings.value_positions = {}, {}
-        if raw is not MISSING:
-            found = check.mapping(raw, check.at(self.body, "list"), path)
-            if found is None:
-                return None
-            settings = found
-        check.unknown_keys(settings, LIST_KEYS, path)
-        max_limit = check.integer(settings, "max_limit", path, minimum=1, maximum=1_000_000)
-        max_limit = max_limit or DEFAULT_MAX_LIMIT
-        default_limit = check.integer(settings, "default_limit", path, minimum=1, maximum=1_000_000)
-        if default_limit is None:
-            default_limit = min(DEFAULT_LIMIT, max_limit)
-        elif default_limit > max_limit:
-            check.report(
-                check.at(settings, "default_limit"),
-                f"{path}.default_limit",
-                f"expected at most max_limit ({max_limit}), got {default_limit}",
-            )
-        sortable = ["id"] + (["created_at", "updated_at"] if timestamps else [])
-        sortable += [spec_field.name for spec_field in fields or () if spec_field.sortable]
-        default_sort = check.string(settings, "default_sort", path)
-        if default_sort is None:
-            default_sort = "-created_at" if timestamps else "-id"
-        elif fields is not None and default_sort.removeprefix("-") not in sortable:
-            check.report(
-                check.at(settings, "default_sort"),
-                f"{path}.default_sort",
-                f"expected a sortable key ({', '.join(sortable)}), optionally with '-', "
-                f"got {describe(default_sort)}"
-                f"{_did_you_mean(default_sort.removeprefix('-'), sortable)}",
-            )
-        return ListSettings(default_limit, max_limit, default_sort)
-
-
-def _placeholder_of(path: Any) -> str | None:
-    if not isinstance(path, str):
+def _placeholder_of(path: str | None) -> str | None:
+    if path is None:
         return None
     found = [m.group(1) for s in path.split("/") if (m := naming.PLACEHOLDER.match(s))]
     return found[0] if len(found) == 1 else None
 
 
-class _FieldChecker:
-    """Checks one field mapping and builds its `Field`."""
-
-    def __init__(self, checker: _Checker, name: str, body: YamlMap, path: str) -> None:
-        self.checker = checker
-        self.name = name
-        self.body = body
-        self.path = path
-
-    def build(self) -> Field | None:
-        check, body, path = self.checker, self.body, self.path
-        count_before = len(check.problems)
-        kind = body.get("type", MISSING)
-        if kind is MISSING:
-            check.report(
-                body.position,
-                f"{path}.type",
-                f"missing required key 'type'; expected one of {', '.join(FIELD_TYPES)}",
-            )
+def _owner(check: Checker, shape: ResourceShape, loc: Loc) -> Owner | None:
+    """The owner: given, or named by the path's placeholder (or `user_id`), with defaults."""
+    default_field = _placeholder_of(shape.path) or DEFAULT_OWNER_FIELD
+    if "owner" not in shape.model_fields_set:
+        problem = naming.field_name_problem(default_field)
+        if problem is None and default_field in SERVER_MANAGED:
+            problem = f"{default_field!r} is server-managed; choose another owner name"
+        if problem:
+            check.report((*loc, "path"), problem)
             return None
-        if kind not in FIELD_TYPES:
-            hint = _did_you_mean(kind, FIELD_TYPES) if isinstance(kind, str) else ""
-            check.report(
-                check.at(body, "type"),
-                f"{path}.type",
-                f"unknown type {describe(kind)}; expected one of {', '.join(FIELD_TYPES)}{hint}",
-            )
-            return None
-        field_type = cast(FieldType, kind)
-        allowed = COMMON_FIELD_KEYS + TYPE_FIELD_KEYS[field_type]
+        return Owner(default_field, DEFAULT_OWNER_MAX_LENGTH, DEFAULT_OWNER_PATTERN)
+    name = shape.owner.field or default_field
+    problem = field_name_problem(name)
+    if problem:
+        check.report((*loc, "owner", "field"), problem)
+        return None
+    return Owner(
+        field=name,
+        max_length=shape.owner.max_length or DEFAULT_OWNER_MAX_LENGTH,
+        pattern=shape.owner.pattern or DEFAULT_OWNER_PATTERN,
+    )
 
-        def elsewhere(key: str) -> str | None:
-            if key in ALL_FIELD_KEYS:
-                return f"{key!r} does not apply to {field_type} fields"
-            return None
 
-        check.unknown_keys(body, allowed, path, elsewhere=elsewhere)
-        description = check.string(body, "description", path, allow_empty=True)
-        nullable = check.boolean(body, "nullable", path, False)
-        constraints = self._constraints(field_type)
-        has_default = "default" in body
-        required = check.boolean(body, "required", path, not (nullable or has_default))
-        if not required and not (nullable or has_default):
-            check.report(
-                check.at(body, "required"),
-                f"{path}.required",
-                "a field that is not required needs a default or nullable: true",
-            )
-        spec_field = Field(
-            name=self.name,
-            type=field_type,
-            description=description,
-            nullable=nullable,
-            required=required,
-            has_default=has_default,
-            unique=check.boolean(body, "unique", path, False),
-            index=check.boolean(body, "index", path, False),
-            filterable=check.boolean(body, "filterable", path, False),
-            sortable=check.boolean(body, "sortable", path, False),
-            **constraints,
+def _route(check: Checker, shape: ResourceShape, owner: Owner, table: str, loc: Loc) -> str:
+    """The resource's path: given, with the owner's placeholder exactly once, or the default."""
+    if shape.path is None:
+        return f"/{{{owner.field}}}/{table}"
+    placeholders = [s for s in shape.path.split("/") if naming.PLACEHOLDER.match(s)]
+    if len(placeholders) != 1:
+        check.report(
+            (*loc, "path"),
+            f"expected the owner placeholder exactly once (like '/{{{owner.field}}}/...'), "
+            f"found {len(placeholders)} placeholders in {shape.path!r}",
         )
-        if spec_field.filterable and self.name in LIST_PARAMETERS:
-            check.report(
-                check.at(body, "filterable"),
-                f"{path}.filterable",
-                f"a filter named {self.name!r} would share ?{self.name}= with paging and "
-                "sorting; rename the field to filter on it",
-            )
-        if len(check.problems) > count_before:
-            return None
-        if has_default:
-            value, problem = _default_value(spec_field, body["default"])
-            if problem:
-                check.report(check.at(body, "default"), f"{path}.default", problem)
-                return None
-            spec_field = dataclasses.replace(spec_field, default=value)
-        return spec_field
+    elif placeholders[0] != f"{{{owner.field}}}":
+        fixed = shape.path.replace(placeholders[0], f"{{{owner.field}}}")
+        check.report(
+            (*loc, "path"),
+            f"the placeholder {placeholders[0]} must name the owner field {owner.field!r} "
+            f"(owner.field is the path parameter); write {fixed!r}",
+        )
+    return shape.path
 
-    def _constraints(self, kind: FieldType) -> dict[str, Any]:
-        check, body, path = self.checker, self.body, self.path
-        found: dict[str, Any] = {}
-        if kind in ("string", "text"):
-            ceiling = MAX_VARCHAR_LENGTH if kind == "string" else INT64_MAX
-            found["min_length"] = check.integer(
-                body, "min_length", path, minimum=0, maximum=ceiling
-            )
-            found["max_length"] = check.integer(
-                body, "max_length", path, minimum=1, maximum=ceiling
-            )
-            found["strip"] = check.boolean(body, "strip", path, False)
-            if kind == "string":
-                found["pattern"] = check.pattern(body, "pattern", path)
-                unknown = [str(k) for k in body if k not in ALL_FIELD_KEYS]
-                misspelt = difflib.get_close_matches("max_length", unknown, n=1)
-                if "max_length" not in body and not misspelt:
-                    check.report(
-                        body.position,
-                        f"{path}.max_length",
-                        "missing required key 'max_length' (string fields are "
-                        "VARCHAR(max_length); use type: text for unbounded text)",
-                    )
-            low, high = found["min_length"], found["max_length"]
-            if low is not None and high is not None and low > high:
-                check.report(
-                    check.at(body, "min_length"),
-                    f"{path}.min_length",
-                    f"min_length ({low}) is greater than max_length ({high})",
-                )
-        elif kind in ("integer", "number"):
-            for key in ("minimum", "maximum"):
-                found[key] = self._bound(key, kind)
-            low, high = found["minimum"], found["maximum"]
-            if low is not None and high is not None and low > high:
-                check.report(
-                    check.at(body, "minimum"),
-                    f"{path}.minimum",
-                    f"minimum ({low}) is greater than maximum ({high})",
-                )
-        elif kind == "enum":
-            found["values"] = self._values()
-        return found
 
-    def _bound(self, key: str, kind: FieldType) -> int | float | None:
-        value = self.body.get(key, MISSING)
-        if value is MISSING:
-            return None
-        where, key_path = self.checker.at(self.body, key), f"{self.path}.{key}"
-        if kind == "integer":
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or not INT64_MIN <= value <= INT64_MAX
-            ):
-                self.checker.report(
-                    where, key_path, f"expected a 64-bit integer, got {describe(value)}"
-                )
-                return None
-            return value
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or (isinstance(value, int) and abs(value) > MAX_FINITE_INT)
-            or not math.isfinite(value)
-        ):
-            self.checker.report(where, key_path, f"expected a finite number, got {describe(value)}")
-            return None
-        return value
+def _list_settings(check: Checker, shape: ResourceShape, loc: Loc) -> ListSettings:
+    given = shape.list_settings
+    max_limit = given.max_limit or DEFAULT_MAX_LIMIT
+    default_limit = given.default_limit
+    if default_limit is None:
+        default_limit = min(DEFAULT_LIMIT, max_limit)
+    elif default_limit > max_limit:
+        check.report(
+            (*loc, "list", "default_limit"),
+            f"expected at most max_limit ({max_limit}), got {default_limit}",
+        )
+    default_sort = given.default_sort or ("-created_at" if shape.timestamps else "-id")
+    return ListSettings(default_limit, max_limit, default_sort)
 
-    def _values(self) -> tuple[str, ...]:
-        check, body, key_path = self.checker, self.body, f"{self.path}.values"
-        raw = body.get("values", MISSING)
-        if raw is MISSING:
-            check.report(
-                body.position,
-                key_path,
-                "missing required key 'values' (the list of allowed strings)",
-            )
-            return ()
-        if not isinstance(raw, YamlList) or not raw:
-            check.report(
-                check.at(body, "values"),
-                key_path,
-                f"expected a non-empty list of strings, got {describe(raw)}",
-            )
-            return ()
-        values: list[str] = []
-        for item, where in zip(raw, raw.item_positions, strict=True):
-            if not isinstance(item, str) or not item:
-                check.report(
-                    where,
-                    key_path,
-                    "expected a non-empty string (quote values like yes, no, on, 1), "
-                    f"got {describe(item)}",
-                )
-            elif _has_nul_or_surrogate(item):
-                check.report(where, key_path, "NUL characters and lone surrogates are not allowed")
-            elif item in values:
-                check.report(where, key_path, f"value {item!r} is listed twice")
-            else:
-                values.append(item)
-        return tuple(values)
+
+def _resource(check: Checker, name: str) -> _Built | None:
+    """Check one resource's shape, each of its fields, then what its keys say together."""
+    loc = ("resources", name)
+    count_before = len(check.problems)
+    shape = check.shape(ResourceShape.model_validate, loc, ResourceShape)
+    owner = _owner(check, shape, loc) if shape is not None else None
+    fields: list[Field] = []
+    for key, _ in list(check.entries((*loc, "fields"))):
+        problem = field_name_problem(key, owner.field if owner else None)
+        if problem:
+            check.report((*loc, "fields", key), problem, at_key=True)
+        elif (built := check_field(check, key, (*loc, "fields", key))) is not None:
+            fields.append(built)
+    fields_built = len(check.problems) == count_before
+    if shape is None:
+        return None
+    table = shape.table or naming.plural(naming.snake_case(name))
+    if shape.table is None and (problem := naming.table_name_problem(table)):
+        check.report((*loc, "table"), problem)
+    operations = shape.operations or list(OPERATIONS)
+    for index, operation in enumerate(operations):
+        if operation in operations[:index]:
+            check.report((*loc, "operations", index), f"operation {operation!r} is listed twice")
+    list_settings = _list_settings(check, shape, loc)
+    if owner is None:
+        return None
+    resource = Resource(
+        name=name,
+        module=naming.snake_case(name),
+        description=shape.description,
+        table=table,
+        path=_route(check, shape, owner, table, loc),
+        owner=owner,
+        id_type="uuid" if shape.id_type == "uuid" else "integer",
+        timestamps=shape.timestamps,
+        fields=tuple(fields),
+        list=list_settings,
+        operations=tuple(operation for operation in OPERATIONS if operation in operations),
+        source=check.document.source or check.document.file,
+        file=check.document.file,
+    )
+    # Judged only once every field is known, so a field that failed is not reported again here.
+    sortable = [key.name for key in resource.sort_keys]
+    default_sort = resource.list.default_sort
+    if fields_built and default_sort.removeprefix("-") not in sortable:
+        check.report(
+            (*loc, "list", "default_sort"),
+            f"expected a sortable key ({', '.join(sortable)}), optionally with '-', "
+            f"got {describe(default_sort)}{did_you_mean(default_sort.removeprefix('-'), sortable)}",
+        )
+    if len(check.problems) > count_before:
+        return None
+    named = locate(check.document.content, loc).key
+    where = {"name": named, "module": named}
+    for kind in ("table", "path"):
+        given = kind in shape.model_fields_set
+        where[kind] = locate(check.document.content, (*loc, kind)).value if given else named
+    return _Built(resource, where)
 
 
 def build_spec(
@@ -805,124 +171,51 @@ def build_spec(
 ) -> tuple[Spec | None, list[Problem]]:
     """Check every document and merge them into one `Spec`; problems come back sorted."""
     problems: list[Problem] = []
-    resources: list[Resource] = []
-    prefixes: list[tuple[str, _Checker, Position]] = []
+    built: list[_Built] = []
+    prefixes: list[tuple[str, str, Position]] = []
     for document in documents:
-        check = _Checker(document.file, document.source)
-        top = document.content
-        if not isinstance(top, YamlMap):
-            check.report(
-                Position(1, 1),
-                "",
-                "expected a mapping with 'version' and 'resources', "
-                f"got {describe(top) if top is not None else 'an empty file'}",
-            )
-            problems += check.problems
+        check = Checker(document)
+        if not isinstance(document.content, YamlMap):
+            found = document.content
+            shown = describe(found) if found is not None else "an empty file"
+            message = f"expected a mapping with 'version' and 'resources', got {shown}"
+            problems.append(Problem(document.file, 1, 1, "", message))
             continue
-        check.unknown_keys(top, TOP_KEYS, "")
-        _check_version(check, top)
-        prefix = _prefix(check, top)
-        if prefix is not None:
-            prefixes.append((prefix, check, check.at(top, "api")))
-        resources += _resources(check, top)
+        top = check.shape(DocumentShape.model_validate, (), DocumentShape)
+        if top is not None and top.api.prefix is not None:
+            where = locate(document.content, ("api",)).value
+            prefixes.append((top.api.prefix, document.file, where))
+        for name, _ in list(check.entries(("resources",))):
+            found_resource = _resource(check, name)
+            if found_resource is not None:
+                built.append(found_resource)
         problems += check.problems
-    problems += _cross_checks(resources, prefixes, documents)
+    problems += _cross_checks(built, prefixes)
     if problems:
         return None, sorted(problems)
     prefix = prefixes[0][0] if prefixes else DEFAULT_PREFIX
-    return Spec(prefix=prefix, resources=tuple(resources), source=source), []
+    return Spec(prefix=prefix, resources=tuple(b.resource for b in built), source=source), []
 
 
-def _check_version(check: _Checker, top: YamlMap) -> None:
-    if "version" not in top:
-        check.report(
-            top.position, "version", f"missing required key 'version' (expected {SPEC_VERSION})"
-        )
-    elif top["version"] != SPEC_VERSION or isinstance(top["version"], bool):
-        check.report(
-            check.at(top, "version"),
-            "version",
-            f"expected {SPEC_VERSION}, got {describe(top['version'])}",
-        )
-
-
-def _prefix(check: _Checker, top: YamlMap) -> str | None:
-    raw = top.get("api", MISSING)
-    if raw is MISSING:
-        return None
-    api = check.mapping(raw, check.at(top, "api"), "api")
-    if api is None:
-        return None
-    check.unknown_keys(api, API_KEYS, "api")
-    prefix = api.get("prefix", MISSING)
-    if prefix is MISSING:
-        return None
-    segments = prefix.split("/")[1:] if isinstance(prefix, str) and prefix.startswith("/") else None
-    if prefix == "":
-        return ""
-    if segments is None or not all(naming.PATH_SEGMENT.match(s) for s in segments):
-        check.report(
-            check.at(api, "prefix"),
-            "api.prefix",
-            f"expected a path like '/api' (or ''), got {describe(prefix)}",
-        )
-        return None
-    return str(prefix)
-
-
-def _resources(check: _Checker, top: YamlMap) -> list[Resource]:
-    raw = top.get("resources", MISSING)
-    if raw is MISSING:
-        check.report(top.position, "resources", "missing required key 'resources'")
-        return []
-    resources_map = check.mapping(raw, check.at(top, "resources"), "resources")
-    if resources_map is None:
-        return []
-    if not resources_map:
-        check.report(check.at(top, "resources"), "resources", "expected at least one resource")
-    built: list[Resource] = []
-    for name, body in resources_map.items():
-        path = f"resources.{name}"
-        problem = (
-            naming.resource_name_problem(name)
-            if isinstance(name, str)
-            else "resource names must be strings"
-        )
-        if problem:
-            check.report(check.key_at(resources_map, name), path, problem)
-            continue
-        resource_body = check.mapping(body, check.at(resources_map, name), path)
-        if resource_body is None:
-            continue
-        resource = _ResourceChecker(check, name, resource_body, path).build()
-        if resource is not None:
-            built.append(resource)
-    return built
-
-
-def _cross_checks(
-    resources: list[Resource],
-    prefixes: list[tuple[str, _Checker, Position]],
-    documents: Sequence[SpecDocument],
-) -> list[Problem]:
+def _cross_checks(built: list[_Built], prefixes: list[tuple[str, str, Position]]) -> list[Problem]:
     """What no single resource can see: names, tables, paths and prefixes repeated across them."""
     problems: list[Problem] = []
     if prefixes:
-        first, _, _ = prefixes[0]
-        for prefix, check, where in prefixes[1:]:
+        first, first_file, _ = prefixes[0]
+        for prefix, file, where in prefixes[1:]:
             if prefix != first:
                 problems.append(
                     Problem(
-                        check.file,
+                        file,
                         where.line,
                         where.column,
                         "api.prefix",
                         f"every spec file must use the same prefix; "
-                        f"{prefixes[0][1].file} uses {first!r}, this one {prefix!r}",
+                        f"{first_file} uses {first!r}, this one {prefix!r}",
                     )
                 )
     seen: dict[str, dict[str, Resource]] = {"name": {}, "module": {}, "table": {}, "path": {}}
-    for resource in resources:
+    for resource, positions in ((b.resource, b.where) for b in built):
         normalized_path = re.sub(r"\{[^}]*\}", "{}", resource.path)
         for kind, value in (
             ("name", resource.name),
@@ -934,7 +227,7 @@ def _cross_checks(
             if other is None:
                 seen[kind][value] = resource
                 continue
-            where = _position_of(documents, resource, kind)
+            where = positions[kind]
             shown = {
                 "name": resource.name,
                 "module": resource.module,
@@ -950,18 +243,3 @@ def _cross_checks(
             )
             problems.append(Problem(resource.file, where.line, where.column, key, message))
     return problems
-
-
-def _position_of(documents: Sequence[SpecDocument], resource: Resource, kind: str) -> Position:
-    """Where a resource's `table:` or `path:` value (or else its name) was written."""
-    for document in documents:
-        top = document.content
-        found = top.get("resources") if isinstance(top, YamlMap) else None
-        if document.file != resource.file or not isinstance(found, YamlMap):
-            continue
-        body = found.get(resource.name)
-        if isinstance(body, YamlMap) and kind in body.value_positions:
-            return body.value_positions[kind]
-        if resource.name in found.key_positions:
-            return found.key_positions[resource.name]
-    return Position(1, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.field_code import filter_type
+from generator.field_rules import filter_type
 from generator.model import INT64_MAX, ListSettings, Method, Operation, Owner, Resource
 from generator.naming import plural
 from generator.routes import ServedPath

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator import naming
-from generator.load import Position, YamlList, YamlMap, load_document
+from generator.load import Located, Position, YamlList, YamlMap, load_document, locate
 from generator.problems import Problem
 
 SPEC = """\
@@ -43,6 +43,22 @@ def test_values_remember_where_they_were_written() -> None:
     due = task["fields"]["due"]
     assert due.key_positions["default"] == Position(8, 9)
     assert due.value_positions["default"] == Position(8, 18)
+
+
+def test_locate_follows_a_pydantic_loc_to_where_it_was_written() -> None:
+    document, _ = load_document(SPEC, file="spec.yaml")
+    assert document is not None
+    top = document.content
+    assert locate(top, ("resources", "Task", "fields", "due", "default")) == Located(
+        Position(8, 18), Position(8, 9), "resources.Task.fields.due.default"
+    )
+    # A list index is not part of the key path; a missing key points at its mapping.
+    assert locate(top, ("resources", "Task", "operations", 1)) == Located(
+        Position(4, 24), Position(4, 24), "resources.Task.operations"
+    )
+    assert locate(top, ("resources", "Task", "fields", "at", "type")) == Located(
+        Position(10, 9), Position(10, 9), "resources.Task.fields.at.type"
+    )
 
 
 def test_dates_and_datetimes_stay_text() -> None:

@@ -8,7 +8,6 @@ import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, Boolean, Date, Uuid
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,18 +31,18 @@ class Thing(Base):
 
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
     user_id: Mapped[str] = mapped_column(sa.String(64))
-    size: Mapped[int] = mapped_column(BigInteger())
-    size_gte: Mapped[int] = mapped_column(BigInteger())
-    v_2: Mapped[int | None] = mapped_column(BigInteger())
+    size: Mapped[int] = mapped_column(sa.BigInteger())
+    size_gte: Mapped[int] = mapped_column(sa.BigInteger())
+    v_2: Mapped[int | None] = mapped_column(sa.BigInteger())
     v2: Mapped[str | None] = mapped_column(code_point_text(5))
-    create: Mapped[bool] = mapped_column(Boolean(), server_default=sql_text("false"))
-    read: Mapped[bool] = mapped_column(Boolean(), server_default=sql_text("true"))
-    page: Mapped[int] = mapped_column(BigInteger(), server_default=sql_text("1"))
-    update: Mapped[datetime.date | None] = mapped_column(Date())
-    uuid: Mapped[UUID | None] = mapped_column(Uuid())
+    create: Mapped[bool] = mapped_column(sa.Boolean(), server_default=sql_text("false"))
+    read: Mapped[bool] = mapped_column(sa.Boolean(), server_default=sql_text("true"))
+    page: Mapped[int] = mapped_column(sa.BigInteger(), server_default=sql_text("1"))
+    update: Mapped[datetime.date | None] = mapped_column(sa.Date())
+    uuid: Mapped[UUID | None] = mapped_column(sa.Uuid())
     text: Mapped[str] = mapped_column(code_point_text(None), server_default="hello")
     type: Mapped[str] = mapped_column(code_point_text(1), server_default="a")
     format: Mapped[str] = mapped_column(code_point_text(10), server_default="x")
-    date: Mapped[datetime.date] = mapped_column(Date(), server_default="2026-01-01")
+    date: Mapped[datetime.date] = mapped_column(sa.Date(), server_default="2026-01-01")
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

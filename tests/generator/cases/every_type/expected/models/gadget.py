@@ -8,7 +8,6 @@ import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, Boolean, Date, Double, Uuid
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,14 +39,16 @@ class Gadget(Base):
     user_id: Mapped[str] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(code_point_text(40))
     notes: Mapped[str | None] = mapped_column(code_point_text(None))
-    quantity: Mapped[int] = mapped_column(BigInteger(), server_default=sql_text("1"))
-    weight: Mapped[float | None] = mapped_column(Double())
-    active: Mapped[bool] = mapped_column(Boolean(), server_default=sql_text("true"))
-    released_on: Mapped[datetime.date] = mapped_column(Date(), server_default="2024-02-29")
+    quantity: Mapped[int] = mapped_column(sa.BigInteger(), server_default=sql_text("1"))
+    weight: Mapped[float | None] = mapped_column(sa.Double())
+    active: Mapped[bool] = mapped_column(sa.Boolean(), server_default=sql_text("true"))
+    released_on: Mapped[datetime.date] = mapped_column(sa.Date(), server_default="2024-02-29")
     checked_at: Mapped[datetime.datetime | None] = mapped_column(
         UTCDateTime(), server_default="2024-03-01 10:30:00.000000"
     )
-    serial: Mapped[UUID] = mapped_column(Uuid(), server_default="6f1c2a526c3e4f5e9a7b2d8e0b1c4d5f")
+    serial: Mapped[UUID] = mapped_column(
+        sa.Uuid(), server_default="6f1c2a526c3e4f5e9a7b2d8e0b1c4d5f"
+    )
     color: Mapped[str] = mapped_column(code_point_text(5), server_default="green")
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

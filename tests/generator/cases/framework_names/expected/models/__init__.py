@@ -3,6 +3,7 @@
 """Every generated model, so that importing this package fills `Base.metadata`."""
 
 from generated.models.base import Base
+from generated.models.date import Date
 from generated.models.index import Index
 from generated.models.path import Path
 from generated.models.query import Query
@@ -11,6 +12,7 @@ from generated.models.response import Response
 
 __all__ = [
     "Base",
+    "Date",
     "Index",
     "Path",
     "Query",

@@ -8,7 +8,6 @@ import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import Double
 from sqlalchemy.orm import Mapped, mapped_column
 
 from generated.models.base import Base
@@ -29,6 +28,6 @@ class Path(Base):
 
     id: Mapped[UUID] = mapped_column(sa.Uuid(), primary_key=True)
     user_id: Mapped[str] = mapped_column(sa.String(64))
-    length: Mapped[float] = mapped_column(Double())
+    length: Mapped[float] = mapped_column(sa.Double())
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

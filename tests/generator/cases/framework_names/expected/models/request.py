@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Date
 from sqlalchemy.orm import Mapped, mapped_column
 
 from generated.models.base import Base
@@ -29,6 +28,6 @@ class Request(Base):
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
     user_id: Mapped[str] = mapped_column(sa.String(64))
     subject: Mapped[str] = mapped_column(code_point_text(80))
-    due: Mapped[datetime.date | None] = mapped_column(Date())
+    due: Mapped[datetime.date | None] = mapped_column(sa.Date())
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Boolean
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +27,6 @@ class Response(Base):
 
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
     user_id: Mapped[str] = mapped_column(sa.String(64))
-    accepted: Mapped[bool] = mapped_column(Boolean(), server_default=sql_text("false"))
+    accepted: Mapped[bool] = mapped_column(sa.Boolean(), server_default=sql_text("false"))
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

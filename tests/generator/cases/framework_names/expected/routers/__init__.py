@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from generated.routers import index, path, query, request, response
+from generated.routers import date, index, path, query, request, response
 from generated.support import ConnectionFactory
 
 API_PREFIX = "/api"
@@ -18,6 +18,7 @@ ROUTER_BUILDERS: tuple[Callable[[ConnectionFactory], APIRouter], ...] = (
     query.build_router,
     path.build_router,
     index.build_router,
+    date.build_router,
 )
 """In spec order, except where two resources' paths overlap: at the first segment where they
 differ, the path with the fixed segment must be tried first, so its router comes first."""
@@ -33,6 +34,8 @@ SERVED_METHODS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/{user_id}/paths/{id}", ("DELETE", "GET", "PATCH", "PUT")),
     ("/{user_id}/indexes", ("GET", "POST")),
     ("/{user_id}/indexes/{id}", ("DELETE", "GET", "PATCH", "PUT")),
+    ("/{user_id}/dates", ("GET", "POST")),
+    ("/{user_id}/dates/{id}", ("DELETE", "GET", "PATCH", "PUT")),
 )
 """Every generated path below API_PREFIX, in the order the routers try them, with the methods
 it serves. The first path that matches a URL answers it, whatever the method: a 405 there

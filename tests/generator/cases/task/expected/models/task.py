@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Boolean
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +30,6 @@ class Task(Base):
     user_id: Mapped[str] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(code_point_text(200))
     description: Mapped[str | None] = mapped_column(code_point_text(None))
-    completed: Mapped[bool] = mapped_column(Boolean(), server_default=sql_text("false"))
+    completed: Mapped[bool] = mapped_column(sa.Boolean(), server_default=sql_text("false"))
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,6 +29,6 @@ class ShoppingItem(Base):
     id: Mapped[int] = mapped_column(int64_id(), primary_key=True)
     user_id: Mapped[str] = mapped_column(sa.String(64))
     label: Mapped[str] = mapped_column(code_point_text(100))
-    quantity: Mapped[int] = mapped_column(BigInteger(), server_default=sql_text("1"))
+    quantity: Mapped[int] = mapped_column(sa.BigInteger(), server_default=sql_text("1"))
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
