@@ -13,23 +13,31 @@ Nothing here imports the generator's pipeline: the pipeline imports this.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Literal, get_args
 
 import pydantic
 
 from generator.annotation import Annotation
+from generator.field_samples import (
+    BOOLEANS,
+    DATES,
+    DATETIMES,
+    UUIDS,
+    Draft,
+    SampleKit,
+    enum_samples,
+    integer_samples,
+    number_samples,
+    text_samples,
+)
 from generator.runtime import support
 
 FieldType = Literal[
     "string", "text", "integer", "number", "boolean", "date", "datetime", "uuid", "enum"
 ]
 FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
-
-# Bodies of boundary tests must stay under the API's 1 MiB body limit.
-MAX_BOUNDARY_LENGTH = 100_000
 
 
 @dataclass(frozen=True)
@@ -141,127 +149,6 @@ def validator(field: Field) -> pydantic.TypeAdapter[Any]:
 
 
 @dataclass(frozen=True)
-class Invalid:
-    """A value the field must refuse with 422, and why."""
-
-    label: str
-    value: Any
-
-
-@dataclass(frozen=True)
-class Draft:
-    """Values a type proposes for the tests, before each is checked against the field."""
-
-    ordered: tuple[Any, ...] = ()
-    """Distinct valid values in the order the database sorts them (1 to 3 of them)."""
-    boundaries: tuple[tuple[str, Any], ...] = ()
-    """Valid values at the edges of the constraints, with a label."""
-    invalid: tuple[Invalid, ...] = ()
-    """Values that break exactly one rule of the field."""
-
-
-class SampleKit(Protocol):
-    """What the sample rules ask of `samples`, which validates and derives the values."""
-
-    def valid(self, value: Any) -> bool: ...
-
-    def texts(self, words: tuple[str, ...], low: int, high: int | None) -> tuple[str, ...]:
-        """Up to three distinct valid strings, sorted: `words` fitted, or from the pattern."""
-        ...
-
-    def of_length(self, length: int) -> str | None:
-        """A valid string of exactly `length` characters, when one can be derived."""
-        ...
-
-
-def _text_samples(field: Field, kit: SampleKit) -> Draft:
-    low, high = field.min_length or 0, field.max_length
-    ordered = kit.texts(("alpha", "bravo", "charlie"), low, high)
-    boundaries: list[tuple[str, Any]] = []
-    invalid: list[Invalid] = [Invalid("a number", 123)]
-    if high is not None and high <= MAX_BOUNDARY_LENGTH:
-        at_max = kit.of_length(high)
-        if at_max is not None:
-            boundaries.append((f"exactly max_length ({high}) characters", at_max))
-            invalid.append(Invalid(f"max_length + 1 ({high + 1}) characters", at_max + at_max[-1]))
-    if low > 0:
-        at_min = kit.of_length(low)
-        if at_min is not None:
-            boundaries.append((f"exactly min_length ({low}) characters", at_min))
-            invalid.append(Invalid(f"min_length - 1 ({low - 1}) characters", at_min[:-1]))
-    if field.strip and ordered:
-        boundaries.append(("surrounding whitespace, which is stripped", f"  {ordered[0]}  "))
-        if low > 0:
-            invalid.append(Invalid("only whitespace", " " * max(low, 1)))
-    if field.pattern and ordered:
-        for candidate in ("!", " ", "\n", "-", "0", "A", "a", "~~~~"):
-            breaker = candidate * max(low, 1)
-            if (high is None or len(breaker) <= high) and not kit.valid(breaker):
-                invalid.append(Invalid("a value that does not match the pattern", breaker))
-                break
-    return Draft(ordered, tuple(boundaries), tuple(invalid))
-
-
-def _integer_samples(field: Field, kit: SampleKit) -> Draft:
-    low = int(field.minimum) if field.minimum is not None else support.INT64_MIN
-    high = int(field.maximum) if field.maximum is not None else support.INT64_MAX
-    step = int(field.multiple_of or 1)
-    # The first multiple from 0 (or the minimum), unless the maximum comes before it.
-    start = min(-(-max(0, low) // step) * step, high // step * step)
-    invalid = [
-        Invalid("one below the minimum", low - 1),
-        Invalid("one above the maximum", high + 1),
-        Invalid("a string", "1"),
-        Invalid("a fraction", 1.5),
-        Invalid("a boolean", True),
-    ]
-    if step > 1:
-        near = start + 1 if start < high else start - 1
-        invalid.append(Invalid(f"not a multiple of {step}", near))
-    return Draft(
-        ordered=tuple(v for v in (start, start + step, start + 2 * step) if low <= v <= high),
-        boundaries=(("the minimum", low), ("the maximum", high)),
-        invalid=tuple(invalid),
-    )
-
-
-def _number_samples(field: Field, kit: SampleKit) -> Draft:
-    low, high = field.minimum, field.maximum
-    start = 0.5
-    if low is not None:
-        start = max(start, float(low))
-    if high is not None:
-        start = min(start, float(high))
-    boundaries: list[tuple[str, Any]] = []
-    invalid: list[Invalid] = [Invalid("a string", "1.5"), Invalid("a boolean", True)]
-    if low is not None:
-        boundaries.append(("the minimum", low))
-        invalid.append(Invalid("one below the minimum", low - 1))
-    if high is not None:
-        boundaries.append(("the maximum", high))
-        invalid.append(Invalid("one above the maximum", high + 1))
-    ordered: tuple[float, ...] = (start, start + 1.0, start + 2.0)
-    if field.multiple_of is not None:
-        # Multiples from the first at or after `start`, rounded clear of binary fractions.
-        step, first = field.multiple_of, math.ceil(round(start / field.multiple_of, 9))
-        ordered = tuple(round((first + k) * step, 12) for k in range(3))
-        invalid.append(Invalid(f"not a multiple of {step}", round((first + 0.5) * step, 12)))
-    ordered = tuple(v for v in ordered if high is None or v <= high)
-    return Draft(ordered, tuple(boundaries), tuple(invalid))
-
-
-def _enum_samples(field: Field, kit: SampleKit) -> Draft:
-    return Draft(
-        ordered=tuple(sorted(field.values)[:3]),
-        boundaries=tuple((f"the value {value!r}", value) for value in field.values[:5]),
-        invalid=(
-            Invalid("a value not in the list", "zz-" + "-".join(field.values)),
-            Invalid("a number", 1),
-        ),
-    )
-
-
-@dataclass(frozen=True)
 class TypeRule:
     """What one field type becomes in generated code, docs and tests."""
 
@@ -278,31 +165,6 @@ class TypeRule:
     """How a default must be written when it has to be text, for the message when it is not."""
     bad_filter: str | None = None
     """A query-string value the exact-match filter refuses (text filters take any string)."""
-
-
-_BOOLEANS = Draft((False, True), (), (Invalid("a string", "true"), Invalid("a number", 1)))
-_DATES = Draft(
-    ordered=("2026-01-01", "2026-01-02", "2026-01-03"),
-    invalid=(
-        Invalid("an impossible date", "2026-13-45"),
-        Invalid("a number", 20260101),
-        Invalid("a datetime", "2026-01-01T00:00:00Z"),
-    ),
-)
-_DATETIMES = Draft(
-    ordered=("2026-01-01T00:00:00Z", "2026-01-01T12:00:00Z", "2026-01-02T00:00:00Z"),
-    boundaries=(("an offset other than UTC", "2026-01-01T02:00:00+02:00"),),
-    invalid=(
-        Invalid("a datetime without an offset", "2026-01-01T00:00:00"),
-        Invalid("not a datetime", "yesterday"),
-        Invalid("a Unix timestamp", 1767225600),
-        Invalid("a year that leaves the calendar in UTC", "0001-01-01T00:00:00+01:00"),
-    ),
-)
-_UUIDS = Draft(
-    ordered=tuple(f"00000000-0000-4000-8000-{n:012d}" for n in (1, 2, 3)),
-    invalid=(Invalid("not a UUID", "not-a-uuid"), Invalid("a number", 1)),
-)
 
 
 def _plain(
@@ -338,7 +200,7 @@ def _text(column: Callable[[Field], str]) -> TypeRule:
         read_type="str",
         filter_type="Annotated[str, StorableText]",
         column=column,
-        samples=_text_samples,
+        samples=text_samples,
         written_as="expected a string",
     )
 
@@ -375,7 +237,7 @@ TYPES: dict[FieldType, TypeRule] = {
         ),
         filter_type="Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)]",
         column="sa.BigInteger()",
-        samples=_integer_samples,
+        samples=integer_samples,
     ),
     "number": _numeric(
         "float",
@@ -384,16 +246,16 @@ TYPES: dict[FieldType, TypeRule] = {
         ),
         filter_type="Annotated[float, Field(allow_inf_nan=False)]",
         column="sa.Double()",
-        samples=_number_samples,
+        samples=number_samples,
     ),
     "boolean": _plain(
-        "StrictBool", "bool", "sa.Boolean()", _BOOLEANS, filter_type="BoolText", bad_filter="maybe"
+        "StrictBool", "bool", "sa.Boolean()", BOOLEANS, filter_type="BoolText", bad_filter="maybe"
     ),
     "date": _plain(
         "DateText",
         "datetime.date",
         "sa.Date()",
-        _DATES,
+        DATES,
         ordered=True,
         written_as='expected a date as "YYYY-MM-DD"',
         bad_filter="2026-13-45",
@@ -402,7 +264,7 @@ TYPES: dict[FieldType, TypeRule] = {
         "UTCDatetime",
         "datetime.datetime",
         "UTCDateTime()",
-        _DATETIMES,
+        DATETIMES,
         ordered=True,
         written_as="expected an ISO-8601 datetime with an offset",
         bad_filter="2026-01-01T00:00:00",
@@ -411,7 +273,7 @@ TYPES: dict[FieldType, TypeRule] = {
         "UUID",
         "UUID",
         "sa.Uuid()",
-        _UUIDS,
+        UUIDS,
         written_as="expected a UUID string",
         bad_filter="not-a-uuid",
     ),
@@ -420,7 +282,7 @@ TYPES: dict[FieldType, TypeRule] = {
         read_type="str",
         filter_type=None,
         column=lambda field: f"code_point_text({max(len(value) for value in field.values)})",
-        samples=_enum_samples,
+        samples=enum_samples,
         written_as="expected a string",
         bad_filter="zz-not-a-value",
     ),

@@ -19,7 +19,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from generator.field_rules import MAX_BOUNDARY_LENGTH, Field, Invalid, validator
+from generator.field_rules import Field, validator
+from generator.field_samples import MAX_BOUNDARY_LENGTH, Invalid
 
 _FILLERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -168,19 +169,21 @@ def _walk(items: list[Any], extra: int, choice: int) -> str:
     return "".join(out)
 
 
+# A character of each regex category, tried most specific first (NOT_DIGIT before DIGIT).
+_CATEGORY_CHARS = (
+    ("NOT_DIGIT", "abc"),
+    ("DIGIT", "123"),
+    ("NOT_WORD", "-"),
+    ("WORD", "abc"),
+    ("NOT_SPACE", "abc"),
+    ("SPACE", " "),
+)
+
+
 def _category_char(category: str, choice: int) -> str:
-    if category.endswith("NOT_DIGIT"):
-        return "abc"[choice % 3]
-    if category.endswith("DIGIT"):
-        return "123"[choice % 3]
-    if category.endswith("NOT_WORD"):
-        return "-"
-    if category.endswith("WORD"):
-        return "abc"[choice % 3]
-    if category.endswith("NOT_SPACE"):
-        return "abc"[choice % 3]
-    if category.endswith("SPACE"):
-        return " "
+    for suffix, chars in _CATEGORY_CHARS:
+        if category.endswith(suffix):
+            return chars[choice % len(chars)]
     raise ValueError(category)
 
 

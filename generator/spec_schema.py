@@ -140,7 +140,7 @@ def _resource_name(value: Any) -> str | None:
     return naming.resource_name_problem(value)
 
 
-def field_name_problem(name: Any, owner: str | None = None) -> str | None:
+def spec_field_name_problem(name: Any, owner: str | None = None) -> str | None:
     """Why a field, or the owner, cannot be called `name`; `owner` is the resource's owner."""
     if not isinstance(name, str):
         return "field names must be strings"
@@ -151,7 +151,7 @@ def field_name_problem(name: Any, owner: str | None = None) -> str | None:
 
 
 def _owner_field(value: Any) -> str | None:
-    return _text(empty=False)(value) or field_name_problem(value)
+    return _text(empty=False)(value) or spec_field_name_problem(value)
 
 
 def _version(value: Any) -> str | None:

@@ -22,7 +22,11 @@ from generator.load import Position, SpecDocument, YamlMap, locate
 from generator.model import OPERATIONS, ListSettings, Owner, Resource, Spec
 from generator.problems import Problem, describe, did_you_mean
 from generator.shape_errors import Checker, Loc
-from generator.spec_schema import SERVER_MANAGED, DocumentShape, ResourceShape, field_name_problem
+from generator.spec_schema import (
+    DocumentShape,
+    ResourceShape,
+    spec_field_name_problem,
+)
 
 DEFAULT_PREFIX = "/api"
 DEFAULT_OWNER_FIELD = "user_id"
@@ -51,15 +55,13 @@ def _owner(check: Checker, shape: ResourceShape, loc: Loc) -> Owner | None:
     """The owner: given, or named by the path's placeholder (or `user_id`), with defaults."""
     default_field = _placeholder_of(shape.path) or DEFAULT_OWNER_FIELD
     if "owner" not in shape.model_fields_set:
-        problem = naming.field_name_problem(default_field)
-        if problem is None and default_field in SERVER_MANAGED:
-            problem = f"{default_field!r} is server-managed; choose another owner name"
+        problem = spec_field_name_problem(default_field)
         if problem:
             check.report((*loc, "path"), problem)
             return None
         return Owner(default_field, DEFAULT_OWNER_MAX_LENGTH, DEFAULT_OWNER_PATTERN)
     name = shape.owner.field or default_field
-    problem = field_name_problem(name)
+    problem = spec_field_name_problem(name)
     if problem:
         check.report((*loc, "owner", "field"), problem)
         return None
@@ -114,7 +116,7 @@ def _resource(check: Checker, name: str) -> _Built | None:
     owner = _owner(check, shape, loc) if shape is not None else None
     fields: list[Field] = []
     for key, _ in list(check.entries((*loc, "fields"))):
-        problem = field_name_problem(key, owner.field if owner else None)
+        problem = spec_field_name_problem(key, owner.field if owner else None)
         if problem:
             check.report((*loc, "fields", key), problem, at_key=True)
         elif (built := check_field(check, key, (*loc, "fields", key))) is not None:

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from generator.field_rules import Field, constraint_docs, validator
+from generator.samples import samples
 
 
 @pytest.mark.parametrize(
@@ -34,3 +35,14 @@ def test_one_declaration_gives_the_annotation_and_the_docs() -> None:
     assert constraint_docs(field) == ["minimum 0", "maximum 100", "multiple_of 5"]
     text = Field(name="title", type="string", max_length=9, min_length=1, strip=True)
     assert constraint_docs(text) == ["min_length 1", "max_length 9", "stripped"]
+
+
+@pytest.mark.parametrize(
+    ("minimum", "step"), [(None, 1.0e-320), (1.0e306, 1.0e-5), (1.0e300, 1.0e-5)]
+)
+def test_a_step_too_fine_for_floats_proposes_no_multiples(
+    minimum: float | None, step: float
+) -> None:
+    """Such a spec is valid; the generator must not crash looking for sample multiples."""
+    found = samples(Field(name="dose", type="number", minimum=minimum, multiple_of=step))
+    assert found.ordered == ()
