@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from generator.field_rules import FilterOperator
 from generator.model import INT64_MAX, Field, Resource
 from generator.render_values import code
 from generator.samples import FieldSamples, normalised, samples
@@ -103,36 +104,39 @@ def updates(fields: tuple[Field, ...], found: Samples) -> tuple[tuple[str, str, 
 
 def sorts(resource: Resource, found: Samples) -> tuple[tuple[str, bool], ...]:
     """Each sort key the rows can show an order on, and whether rows may tie on it."""
-    cases: list[tuple[str, bool]] = [("id", False)]
-    if resource.timestamps:
-        cases += [("created_at", False), ("updated_at", False)]
     ties_possible = not any(field.unique for field in resource.fields)
-    for field in resource.fields:
-        if field.sortable and len({json.dumps(v) for v in found[field.name].ordered}) >= 2:
-            cases.append((field.name, ties_possible))
+    cases: list[tuple[str, bool]] = []
+    for key in resource.sort_keys:
+        if key.name not in found:  # a server-managed column: distinct on every row
+            cases.append((key.name, False))
+        elif len({json.dumps(v) for v in found[key.name].ordered}) >= 2:
+            cases.append((key.name, ties_possible))
     return tuple(cases)
+
+
+_MATCHED_ROW: dict[FilterOperator, int] = {"eq": 0, "gte": 1, "lte": 0}
+"""Of two rows holding a field's first two ordered values, the one a filter's value matches
+alone: equal to the first, at least the second, at most the first."""
 
 
 def filters(resource: Resource, found: Samples) -> tuple[tuple[str, str, str], ...]:
     """Filter parameters with a value that only one of the first two rows matches: parameter,
     value, that row's index."""
     cases: list[tuple[str, str, str]] = []
-    for field in resource.filterable_fields:
-        values = found[field.name].ordered
+    for flt in resource.list_filters:
+        values = found[flt.field.name].ordered
         if len(values) >= 2:
-            cases.append((field.name, code(_query_text(values[0])), code(0)))
-            if field.ordered:
-                cases.append((f"{field.name}__gte", code(_query_text(values[1])), code(1)))
-                cases.append((f"{field.name}__lte", code(_query_text(values[0])), code(0)))
+            row = _MATCHED_ROW[flt.operator]
+            cases.append((flt.alias, code(_query_text(values[row])), code(row)))
     return tuple(cases)
 
 
 def bad_filters(resource: Resource) -> tuple[tuple[str, str], ...]:
-    """Filter parameters with a query-string value they refuse."""
+    """Filter parameters with a query-string value they refuse; never one of the field's values."""
     cases: list[tuple[str, str]] = []
     for field in resource.filterable_fields:
         bad = field.rule.bad_filter
-        if bad is not None and not (field.type == "enum" and bad in field.values):
+        if bad is not None and bad not in field.values:
             cases.append((field.name, code(bad)))
     return tuple(cases)
 
@@ -164,8 +168,8 @@ def bad_owners(resource: Resource) -> tuple[tuple[str, str], ...]:
 
 
 def non_finite(fields: tuple[Field, ...]) -> tuple[str, ...]:
-    """Number fields, which must refuse NaN and the infinities."""
-    return tuple(field.name for field in fields if field.type == "number")
+    """Floating-point fields, which must refuse NaN and the infinities."""
+    return tuple(field.name for field in fields if field.rule.floating)
 
 
 def _query_text(value: Any) -> str:
