@@ -1,9 +1,9 @@
-"""Render the generated tests: the shared contract helpers once, and one test module per resource.
+"""Render the generated tests: one contract-test module per resource.
 
 A resource gets a contract-test module only when its view (`generator.views.tests`) finds
 valid rows in the spec alone. The module is assembled from one template part per operation
-(`_contract_<operation>.py.jinja`); what every module shares is emitted once, as
-`tests/_contract.py`, so it is not repeated per resource.
+(`_contract_<operation>.py.jinja`); what every module shares is not repeated per resource but
+copied once, as `tests/_contract.py`, from `generator/runtime/contract_helpers.py`.
 """
 
 from __future__ import annotations
@@ -17,14 +17,11 @@ from generator.views.tests import contract_test_view
 
 
 def render_tests(env: jinja2.Environment, spec: Spec) -> dict[PurePosixPath, str]:
-    """`tests/__init__.py`, `tests/_contract.py` and each resource's contract-test module."""
+    """`tests/__init__.py` and each resource's contract-test module."""
     files = {
         PurePosixPath("tests/__init__.py"): env.get_template("tests_init.py.jinja").render(
             source=spec.source
-        ),
-        PurePosixPath("tests/_contract.py"): env.get_template("contract_helpers.py.jinja").render(
-            source=spec.source
-        ),
+        )
     }
     for resource in spec.resources:
         view = contract_test_view(spec, resource)
