@@ -165,6 +165,8 @@ class TypeRule:
     """How a default must be written when it has to be text, for the message when it is not."""
     bad_filter: str | None = None
     """A query-string value the exact-match filter refuses (text filters take any string)."""
+    floating: bool = False
+    """A floating-point type: JSON's NaN and infinities must be refused, and the tests send them."""
 
 
 def _plain(
@@ -212,6 +214,7 @@ def _numeric(
     filter_type: str,
     column: str,
     samples: Callable[[Field, SampleKit], Draft],
+    floating: bool = False,
 ) -> TypeRule:
     """`integer` and `number`: ordered, bounded by `minimum` and `maximum`."""
     return TypeRule(
@@ -222,6 +225,7 @@ def _numeric(
         samples=samples,
         ordered=True,
         bad_filter="not-a-number",
+        floating=floating,
     )
 
 
@@ -247,6 +251,7 @@ TYPES: dict[FieldType, TypeRule] = {
         filter_type="Annotated[float, Field(allow_inf_nan=False)]",
         column="sa.Double()",
         samples=number_samples,
+        floating=True,
     ),
     "boolean": _plain(
         "StrictBool", "bool", "sa.Boolean()", BOOLEANS, filter_type="BoolText", bad_filter="maybe"

@@ -50,20 +50,20 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
         return env.get_template(template).render(source=source, view=view)
 
     source = spec.source
+    header = env.from_string(COPY_HEADER).render(source=source)
     files: dict[PurePosixPath, str] = {
         PurePosixPath("__init__.py"): page("package.py.jinja", source),
-        PurePosixPath("support.py"): copied(
-            "support.py", env.from_string(COPY_HEADER).render(source=source)
-        ),
+        PurePosixPath("support.py"): copied("support.py", header),
         PurePosixPath("models/__init__.py"): page(
             "models_init.py.jinja", source, models_index_view(spec)
         ),
-        PurePosixPath("models/base.py"): page("models_base.py.jinja", source),
+        PurePosixPath("models/base.py"): copied("models_base.py", header),
         PurePosixPath("schemas/__init__.py"): page("schemas_init.py.jinja", source),
         PurePosixPath("routers/__init__.py"): page(
             "routers_init.py.jinja", source, routers_index_view(spec, served)
         ),
         PurePosixPath("API.md"): page("api.md.jinja", source, docs_view(spec)),
+        PurePosixPath("tests/_contract.py"): copied("contract_helpers.py", header),
     }
     for resource in spec.resources:
         module, source = resource.module, resource.source

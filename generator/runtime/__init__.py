@@ -1,8 +1,10 @@
 """Hand-written modules that the generator copies, headed as generated, into its output.
 
-They are real modules, so ruff and mypy check them like any other source, and the generator
-validates defaults and test values with the very code the generated app runs. Nothing here
-may import the generator: the copies run without it.
+They are real modules, so ruff and mypy check them like any other source: `support.py`
+(which the generator also validates defaults and test values with, so they are checked by
+the very code the generated app runs), `models_base.py` (the models' declarative base) and
+`contract_helpers.py` (what every generated contract test shares). Nothing here may import
+the generator: the copies run without it.
 """
 
 from __future__ import annotations

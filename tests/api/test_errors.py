@@ -43,6 +43,8 @@ ITEM_METHODS: list[tuple[str, str, Json | None]] = [
 async def test_missing_row_is_404_not_found(
     client: httpx.AsyncClient, owner: str, method: str, suffix: str, body: Json | None
 ) -> None:
+    """Beyond the generated tests' 404s: the extension answers alike, the message names the
+    id and there are no details."""
     task = await create(client, owner)
     assert (await client.delete(item(owner, task["id"]))).status_code == 204
     response = await client.request(method, item(owner, task["id"]) + suffix, json=body)
@@ -154,7 +156,6 @@ async def test_longest_owner_is_accepted(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     ("params", "name"),
     [
-        ({"limit": "abc"}, "limit"),
         ({"limit": "1.5"}, "limit"),
         ({"limit": ""}, "limit"),
         ({"offset": "x"}, "offset"),
@@ -167,13 +168,14 @@ async def test_longest_owner_is_accepted(client: httpx.AsyncClient) -> None:
         ({"sort": "+id"}, "sort"),
         ({"sort": "TITLE"}, "sort"),
         ({"sort": ""}, "sort"),
-        ({"completed": "2"}, "completed"),
         ({"completed": ""}, "completed"),
     ],
 )
 async def test_bad_list_parameter_is_422(
     client: httpx.AsyncClient, owner: str, params: dict[str, str], name: str
 ) -> None:
+    """Cases the generated `test_bad_list_parameters_are_422` lacks (fractions, empty values,
+    keys that exist but do not sort, malformed signs and case), and the detail's location."""
     await create(client, owner)
     response = await client.get(collection(owner), params=params)
     assert_validation_error(response, "query", name)

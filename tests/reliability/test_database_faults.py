@@ -22,6 +22,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.main import create_app
 from app.settings import Settings
@@ -213,41 +214,57 @@ async def assert_serving(
     await acknowledged.assert_all_present(client)
 
 
-@pytest.mark.parametrize("pre_ping", [None, True], ids=["default pool", "pre-ping"])
-async def test_a_database_restart_between_requests_is_invisible_to_clients(
+@dataclass(frozen=True)
+class Written:
+    """The app after one owner's rows were written and acknowledged, with the database (and
+    pooler) under it that a test then breaks."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    cluster: ThrowawayCluster
+    pooler: PgBouncer | None
+    acknowledged: Acknowledged
+    engine: AsyncEngine
+    """The app's engine before the fault: recovering is the pool's job, not a new engine's."""
+
+    async def assert_recovered(self) -> None:
+        """`assert_serving`, on the engine the app started with."""
+        await assert_serving(self.client, self.acknowledged, self.pooler)
+        assert self.app.state.database.engine is self.engine
+
+
+@pytest.fixture
+async def written(
     app: FastAPI,
     client: httpx.AsyncClient,
     cluster: ThrowawayCluster,
     pooler: PgBouncer | None,
     owner: str,
+) -> Written:
+    acknowledged = Acknowledged(owner)
+    await write_some_rows(client, acknowledged)
+    return Written(app, client, cluster, pooler, acknowledged, app.state.database.engine)
+
+
+@pytest.mark.parametrize("pre_ping", [None, True], ids=["default pool", "pre-ping"])
+async def test_a_database_restart_between_requests_is_invisible_to_clients(
+    written: Written,
 ) -> None:
     """Pooled connections died with the server; the pool replaces them before use (the
     closed-connection check on checkout, or a ping with DB_POOL_PRE_PING), so the first
     request after the restart already succeeds."""
-    acknowledged = Acknowledged(owner)
-    await write_some_rows(client, acknowledged)
-    engine = app.state.database.engine
-
-    await asyncio.to_thread(cluster.stop, "immediate")
-    await asyncio.to_thread(cluster.start)
-
-    await assert_serving(client, acknowledged, pooler)
-    assert app.state.database.engine is engine
+    await asyncio.to_thread(written.cluster.stop, "immediate")
+    await asyncio.to_thread(written.cluster.start)
+    await written.assert_recovered()
 
 
 async def test_an_outage_answers_503_quickly_and_the_app_recovers_with_every_write(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    cluster: ThrowawayCluster,
-    pooler: PgBouncer | None,
-    owner: str,
+    written: Written,
 ) -> None:
-    acknowledged = Acknowledged(owner)
-    await write_some_rows(client, acknowledged)
-    engine = app.state.database.engine
-    row_id = min(acknowledged.rows)
+    client, owner = written.client, written.acknowledged.owner
+    row_id = min(written.acknowledged.rows)
 
-    await asyncio.to_thread(cluster.stop, "immediate")
+    await asyncio.to_thread(written.cluster.stop, "immediate")
     for round_number in range(2):  # the first round meets pooled connections, then new ones
         for method, url, body in outage_requests(owner, row_id):
             await assert_unavailable(client, method, url, body, OUTAGE_ANSWER_SECONDS)
@@ -259,9 +276,8 @@ async def test_an_outage_answers_503_quickly_and_the_app_recovers_with_every_wri
         assert_error(response, 503, "service_unavailable")
     assert time.monotonic() - started < OUTAGE_ANSWER_SECONDS
 
-    await asyncio.to_thread(cluster.start)
-    await assert_serving(client, acknowledged, pooler)
-    assert app.state.database.engine is engine
+    await asyncio.to_thread(written.cluster.start)
+    await written.assert_recovered()
 
 
 def _cluster_processes(cluster: ThrowawayCluster) -> list[int]:
@@ -284,11 +300,7 @@ def _cluster_processes(cluster: ThrowawayCluster) -> list[int]:
 
 @pytest.mark.parametrize("pre_ping", [None, True], ids=["default pool", "pre-ping"])
 async def test_a_hung_database_answers_503_within_the_timeouts_then_recovers(
-    client: httpx.AsyncClient,
-    cluster: ThrowawayCluster,
-    pooler: PgBouncer | None,
-    owner: str,
-    pre_ping: bool | None,
+    written: Written, pre_ping: bool | None
 ) -> None:
     """The server accepts TCP but never answers (SIGSTOP): requests must not hang.
 
@@ -298,16 +310,15 @@ async def test_a_hung_database_answers_503_within_the_timeouts_then_recovers(
     the 503 says so ("the write may still be applied"). Those writes go to a second owner
     here; the first owner's acknowledged rows must come through untouched either way.
     """
+    client, pooler = written.client, written.pooler
     if pooler is not None and pgbouncer_version(pooler.binary) < CANCEL_CRASH_FIXED:
         pytest.skip("this PgBouncer crashes on the cancel requests sent to a hung server")
-    acknowledged = Acknowledged(owner)
-    await write_some_rows(client, acknowledged)
-    in_doubt = Acknowledged(f"{owner}-in-doubt")
+    in_doubt = Acknowledged(f"{written.acknowledged.owner}-in-doubt")
     await write_some_rows(client, in_doubt)
-    target = acknowledged if pre_ping else in_doubt
+    target = written.acknowledged if pre_ping else in_doubt
     row_id = min(target.rows)
 
-    frozen = _cluster_processes(cluster)
+    frozen = _cluster_processes(written.cluster)
     for pid in frozen:
         os.kill(pid, signal.SIGSTOP)
     try:
@@ -328,7 +339,7 @@ async def test_a_hung_database_answers_503_within_the_timeouts_then_recovers(
         ):
             if method in ("POST", "PUT", "PATCH", "DELETE"):
                 assert "may still be applied" in message, message
-    await assert_serving(client, acknowledged, pooler)
+    await written.assert_recovered()
 
 
 async def test_a_database_at_its_connection_limit_answers_503_not_500(
@@ -354,22 +365,18 @@ async def test_a_database_at_its_connection_limit_answers_503_not_500(
 
 
 async def test_a_database_not_accepting_connections_yet_answers_503_not_500(
-    client: httpx.AsyncClient,
-    cluster: ThrowawayCluster,
-    pooler: PgBouncer | None,
-    owner: str,
+    written: Written,
 ) -> None:
     """While PostgreSQL starts up, recovers or fails over it answers "the database system is
     not accepting connections" (57P03): unreachable for now, so 503 and /readyz 503."""
-    acknowledged = Acknowledged(owner)
-    await write_some_rows(client, acknowledged)
+    client, cluster, acknowledged = written.client, written.cluster, written.acknowledged
     cluster.hold_in_standby()
     await asyncio.to_thread(cluster.restart, "hot_standby=off")
-    for method, url, body in outage_requests(owner, min(acknowledged.rows)):
+    for method, url, body in outage_requests(acknowledged.owner, min(acknowledged.rows)):
         await assert_unavailable(client, method, url, body, OUTAGE_ANSWER_SECONDS)
     healthz = await client.get("/healthz")
     assert healthz.status_code == 200, healthz.text
 
     cluster.release_standby()
     await asyncio.to_thread(cluster.restart)
-    await assert_serving(client, acknowledged, pooler)
+    await written.assert_recovered()

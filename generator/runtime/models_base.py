@@ -1,5 +1,3 @@
-{% import "_macros.jinja" as m %}
-{{ m.header(source) }}
 """The declarative base every generated model shares, with deterministic constraint names.
 
 Alembic's autogenerate and downgrades need every index and constraint to have the same name

@@ -1,5 +1,3 @@
-{% import "_macros.jinja" as m %}
-{{ m.header(source) }}
 """What every contract test shares: a resource's URLs, creating and listing rows, the envelope.
 
 The rules they check are those of docs/api-contract.md. Emitted once for all resources, and
