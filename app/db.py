@@ -67,13 +67,18 @@ def _drop_closed_connections(engine: AsyncEngine) -> None:
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
-    """WAL lets readers run beside a writer; the busy timeout makes writers queue, not fail."""
+    """WAL lets readers run beside a writer; the busy timeout makes writers queue, not fail.
+
+    SQLite checks foreign keys only on connections that ask it to, so every connection does:
+    the references between rows of one owner are the database's rule, not the app's.
+    """
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
 

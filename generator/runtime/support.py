@@ -8,15 +8,29 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Awaitable, Callable, Hashable
-from contextlib import AbstractAsyncContextManager
-from typing import Annotated, Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, contextmanager
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, Response, status
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator
-from sqlalchemy import BigInteger, DateTime, Dialect, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Table,
+    Text,
+    event,
+)
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 INT64_MIN = -(2**63)
@@ -98,6 +112,144 @@ def code_point_text(length: int | None) -> TypeEngine[str]:
 def int64_id() -> TypeEngine[int]:
     """BIGINT ids, as INTEGER on SQLite: only `INTEGER PRIMARY KEY` gets SQLite's rowid ids."""
     return BigInteger().with_variant(Integer(), "sqlite")
+
+
+OnDelete = Literal["restrict", "cascade", "set_null"]
+
+
+class OwnedReference(ForeignKeyConstraint):
+    """FOREIGN KEY (owner, field) REFERENCES target (owner, id): a row can point only at a row
+    of its own owner, whichever client writes it, since the owner is part of the key.
+
+    `set_null` must null the field alone, never the owner column that is part of the key.
+    PostgreSQL (15+) says so with a column list, `ON DELETE SET NULL (field)`; SQLite has no
+    column list, so there the constraint takes no action and a trigger on the target nulls
+    the field before the target row goes (the constraint still checks the result).
+    """
+
+    inherit_cache = True
+
+    def __init__(
+        self,
+        owner: str,
+        field: str,
+        target: str,
+        target_owner: str,
+        *,
+        on_delete: OnDelete,
+        name: str,
+    ) -> None:
+        action = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": f"SET NULL ({field})"}
+        super().__init__(
+            [owner, field],
+            [f"{target}.{target_owner}", f"{target}.id"],
+            name=name,
+            ondelete=action[on_delete],
+        )
+        self.field = field
+        if on_delete == "set_null":
+            event.listen(self, "after_parent_attach", self._add_sqlite_trigger)
+
+    def _add_sqlite_trigger(self, _constraint: Any, table: Table) -> None:
+        def create(_table: Table, connection: Connection, **_kw: Any) -> None:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql(set_null_trigger(self))
+
+        event.listen(table, "after_create", create)
+
+
+def set_null_trigger(reference: ForeignKeyConstraint) -> str:
+    """SQLite's `ON DELETE SET NULL (field)`: a trigger on the target that nulls the field only.
+
+    It leaves every other column as it is (`updated_at` too); the constraint, which takes no
+    action on SQLite, then finds nothing pointing at the deleted row. Migrations create it
+    anew after every run (a batch rebuild of the target drops its triggers).
+    """
+    owner, field = (element.parent for element in reference.elements)
+    target_owner, target_id = (element.column for element in reference.elements)
+    return (
+        f'CREATE TRIGGER "{reference.name}_set_null" BEFORE DELETE ON "{target_owner.table.name}" '
+        f'FOR EACH ROW BEGIN UPDATE "{owner.table.name}" SET "{field.name}" = NULL '
+        f'WHERE "{owner.name}" = OLD."{target_owner.name}" '
+        f'AND "{field.name}" = OLD."{target_id.name}"; END'
+    )
+
+
+@compiles(OwnedReference, "sqlite")
+def _sqlite_reference(constraint: OwnedReference, compiler: DDLCompiler, **kw: Any) -> str:
+    """The constraint without PostgreSQL's column list, which SQLite cannot parse."""
+    if constraint.ondelete is None or "(" not in constraint.ondelete:
+        return compiler.visit_foreign_key_constraint(constraint, **kw)
+    action, constraint.ondelete = constraint.ondelete, None
+    try:
+        return compiler.visit_foreign_key_constraint(constraint, **kw)
+    finally:
+        constraint.ondelete = action
+
+
+class ReferenceNotFound(Exception):
+    """A write named, in `fields`, no row of its owner: a missing one or another owner's (422).
+
+    The database refused it (the composite foreign key), so nothing was written.
+    """
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        super().__init__(f"no row of this owner for {', '.join(fields)}")
+        self.fields = fields
+
+
+class ReferenceInUse(Exception):
+    """A delete refused because rows still point at the row (`on_delete: restrict`): 409."""
+
+
+# SQLSTATE 23503 foreign_key_violation and 23001 restrict_violation (PostgreSQL); SQLite's
+# extended result code SQLITE_CONSTRAINT_FOREIGNKEY.
+_REFERENCE_STATES = ("23503", "23001")
+
+
+def _driver_error(error: sa_exc.DBAPIError) -> Any:
+    """The driver's own exception: asyncpg's behind SQLAlchemy's adapter, or sqlite3's."""
+    return getattr(error.orig, "__cause__", None) or error.orig
+
+
+def _is_reference_violation(error: sa_exc.IntegrityError) -> bool:
+    driver = _driver_error(error)
+    if getattr(driver, "sqlstate", None) in _REFERENCE_STATES:
+        return True
+    return getattr(error.orig, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_FOREIGNKEY"
+
+
+@contextmanager
+def references_checked(references: Mapping[str, str], values: Mapping[str, Any]) -> Iterator[None]:
+    """Turn a refused reference of the write in the block into `ReferenceNotFound`.
+
+    `references` maps each constraint name to its field. PostgreSQL names the constraint that
+    failed. SQLite does not, but it checks every constraint of the one statement: a failure
+    is one of the references the write sets to a value, and only those are named.
+    """
+    try:
+        yield
+    except sa_exc.IntegrityError as error:
+        if not _is_reference_violation(error):
+            raise
+        named = references.get(getattr(_driver_error(error), "constraint_name", None) or "")
+        fields = (
+            (named,)
+            if named
+            else tuple(f for f in references.values() if values.get(f) is not None)
+        )
+        raise ReferenceNotFound(fields) from error
+
+
+@contextmanager
+def deletion_guarded() -> Iterator[None]:
+    """Turn a delete that a `restrict` reference refuses into `ReferenceInUse`."""
+    try:
+        yield
+    except sa_exc.IntegrityError as error:
+        if not _is_reference_violation(error):
+            raise
+        raise ReferenceInUse("rows still point at this row; delete or change them first") from error
 
 
 def _refuse_unstorable(value: str) -> str:

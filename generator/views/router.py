@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.field_rules import filter_type
-from generator.model import INT64_MAX, ListSettings, Method, Operation, Owner, Resource
+from generator.model import INT64_MAX, ListSettings, Method, Operation, Owner, Resource, Spec
 from generator.naming import plural
 from generator.routes import ServedPath
+from generator.views.model import reference_name
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class RouterView:
     endpoints: dict[Operation, Endpoint]
     """The served operations only; a template serves an operation when it has an entry."""
     refused: tuple[RefusedRoute, ...]
+    references: tuple[tuple[str, str], ...]
+    """Each `ref`'s foreign-key name and field."""
+    is_target: bool
+    """Whether references point at this resource, so that a delete may be refused (409)."""
 
 
 _COMPARISONS = {"eq": ("==", "equals"), "gte": (">=", "is at least"), "lte": ("<=", "is at most")}
@@ -132,7 +137,7 @@ def _endpoints(resource: Resource) -> dict[Operation, Endpoint]:
     return endpoints
 
 
-def router_view(resource: Resource, paths: tuple[ServedPath, ...]) -> RouterView:
+def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -> RouterView:
     """`paths` is the spec's served-path table; the resource's own entries give its 405s."""
     integer = resource.id_type == "integer"
     return RouterView(
@@ -161,6 +166,11 @@ def router_view(resource: Resource, paths: tuple[ServedPath, ...]) -> RouterView
             for path in paths
             if path.resource is resource and path.refused
         ),
+        references=tuple(
+            (reference_name(resource, field.name, spec.target(field)), field.name)
+            for field in resource.refs
+        ),
+        is_target=bool(spec.referrers(resource)),
     )
 
 
