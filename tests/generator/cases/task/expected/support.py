@@ -177,10 +177,19 @@ def set_null_trigger(reference: ForeignKeyConstraint) -> str:
     )
 
 
-@compiles(OwnedReference, "sqlite")
-def _sqlite_reference(constraint: OwnedReference, compiler: DDLCompiler, **kw: Any) -> str:
-    """The constraint without PostgreSQL's column list, which SQLite cannot parse."""
-    if constraint.ondelete is None or "(" not in constraint.ondelete:
+def has_column_list(action: str | None) -> bool:
+    """Whether an ON DELETE action names its columns (`SET NULL (project_id)`)."""
+    return action is not None and "(" in action
+
+
+@compiles(ForeignKeyConstraint, "sqlite")
+def _sqlite_foreign_key(constraint: ForeignKeyConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    """A foreign key without PostgreSQL's column list, which SQLite cannot parse.
+
+    Migrations write the constraint as the models declare it; on SQLite the trigger of
+    `set_null_trigger` does what the column list says.
+    """
+    if not has_column_list(constraint.ondelete):
         return compiler.visit_foreign_key_constraint(constraint, **kw)
     action, constraint.ondelete = constraint.ondelete, None
     try:
