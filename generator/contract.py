@@ -7,10 +7,11 @@ generic tests driven by tables of spec-derived cases.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from generator.model import INT64_MAX, Field, Resource
+from generator.model import INT64_MAX, Field, Resource, Spec
 from generator.render_values import code
 from generator.samples import FieldSamples, normalised, samples
 
@@ -57,6 +58,37 @@ def _value_for_row(sample: FieldSamples, index: int) -> Any:
     return values[index % len(values)] if values else None
 
 
+def collection_template(spec: Spec, resource: Resource) -> str:
+    """The collection's URL with `{owner}` where the owner goes, as `ResourceApi` takes it."""
+    return re.sub(r"\{[^}]*\}", "{owner}", spec.prefix + resource.path_of("collection"))
+
+
+def missing_id(resource: Resource) -> str:
+    """An id no row of the resource has, as source: the largest BIGINT, or a fixed UUID."""
+    if resource.id_type == "integer":
+        return code(INT64_MAX)
+    return code("00000000-0000-4000-8000-0000000dead0")
+
+
+def _row(fields: tuple[Field, ...], found: dict[str, FieldSamples], index: int) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for field in fields:
+        value = _value_for_row(found[field.name], index)
+        if value is not None or field.nullable:
+            row[field.name] = value
+    return row
+
+
+def plain_rows(resource: Resource) -> list[dict[str, Any]] | None:
+    """Valid bodies of every field but the refs (whose values only the database can give),
+    distinct in unique and sortable fields; None when the spec alone gives none."""
+    fields = tuple(field for field in resource.fields if field.type != "ref")
+    found = {field.name: samples(field) for field in fields}
+    if any(not found[field.name].ordered for field in fields if field.required or field.unique):
+        return None
+    return [_row(fields, found, index) for index in range(_row_count(fields, found))] or None
+
+
 def contract_data(resource: Resource) -> ContractData | None:
     """The tables for `resource`, or None when no valid row can be built from the spec alone."""
     fields = resource.fields
@@ -67,14 +99,7 @@ def contract_data(resource: Resource) -> ContractData | None:
     if count < 1:
         return None
 
-    rows: list[dict[str, Any]] = []
-    for index in range(count):
-        row: dict[str, Any] = {}
-        for field in fields:
-            value = _value_for_row(found[field.name], index)
-            if value is not None or field.nullable:
-                row[field.name] = value
-        rows.append(row)
+    rows = [_row(fields, found, index) for index in range(count)]
 
     minimal: dict[str, Any] = {f.name: found[f.name].ordered[0] for f in fields if f.required}
     minimal_expected = {
@@ -125,10 +150,8 @@ def contract_data(resource: Resource) -> ContractData | None:
     bad_ids: tuple[str, ...]
     owner = resource.owner.field
     if resource.id_type == "integer":
-        missing_id = code(INT64_MAX)
         bad_ids = (code("abc"), code(0), code(-1), code(INT64_MAX + 1), code("1.5"))
     else:
-        missing_id = code("00000000-0000-4000-8000-0000000dead0")
         bad_ids = (code("abc"), code(1), code("00000000-0000-4000-8000"))
 
     owner_field = Field(
@@ -169,7 +192,7 @@ def contract_data(resource: Resource) -> ContractData | None:
         bad_filters=tuple(bad_filters),
         unique=tuple(field.name for field in fields if field.unique),
         updates=tuple(updates),
-        missing_id=missing_id,
+        missing_id=missing_id(resource),
         bad_ids=bad_ids,
         server_managed=resource.server_managed,
         non_finite=tuple(field.name for field in fields if field.type == "number"),

@@ -71,7 +71,6 @@ RESERVED_RESOURCE_NAMES: dict[str, str] = {
     "FILTERS": "a router's list filter conditions",
     "OWNER": "a router's owner bind parameter",
     "OwnedReference": "the foreign key of every ref field",
-    "REFERENCES": "a router's foreign keys by name",
 }
 """Names a resource may not take (nor start with a derived suffix), and why each is reserved.
 

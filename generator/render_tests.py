@@ -8,16 +8,16 @@ spec alone. The module is assembled from one template part per operation
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 import jinja2
 
-from generator.contract import contract_data
+from generator.contract import collection_template, contract_data
 from generator.field_code import FieldCode, field_code
 from generator.model import INT64_MAX, OPERATION_ROUTES, Resource, Spec
+from generator.ref_tests import ref_test_data
 from generator.routes import Unserved, unserved
 
 
@@ -42,7 +42,7 @@ def _contract_context(spec: Spec, resource: Resource) -> dict[str, Any] | None:
     item = spec.prefix + resource.path_of("item")
     paths = ContractPaths(
         fields=tuple(field_code(resource, field) for field in resource.fields),
-        test_collection=re.sub(r"\{[^}]*\}", "{owner}", collection),
+        test_collection=collection_template(spec, resource),
         openapi_collection=collection,
         openapi_item=item,
         openapi_operations=tuple(
@@ -73,6 +73,11 @@ def render_tests(env: jinja2.Environment, spec: Spec) -> dict[PurePosixPath, str
             source=spec.source
         ),
     }
+    references = ref_test_data(spec)
+    if references is not None:
+        files[PurePosixPath("tests/test_references.py")] = env.get_template(
+            "references_test.py.jinja"
+        ).render(source=spec.source, d=references)
     for resource in spec.resources:
         context = _contract_context(spec, resource)
         if context is not None:

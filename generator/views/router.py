@@ -8,7 +8,6 @@ from generator.field_rules import filter_type
 from generator.model import INT64_MAX, ListSettings, Method, Operation, Owner, Resource, Spec
 from generator.naming import plural
 from generator.routes import ServedPath
-from generator.views.model import reference_name
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,8 @@ class RouterView:
     endpoints: dict[Operation, Endpoint]
     """The served operations only; a template serves an operation when it has an entry."""
     refused: tuple[RefusedRoute, ...]
-    references: tuple[tuple[str, str], ...]
-    """Each `ref`'s foreign-key name and field."""
+    has_references: bool
+    """Whether a write may name a row its owner lacks, which the database refuses."""
     is_target: bool
     """Whether references point at this resource, so that a delete may be refused (409)."""
 
@@ -166,10 +165,7 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
             for path in paths
             if path.resource is resource and path.refused
         ),
-        references=tuple(
-            (reference_name(resource, field.name, spec.target(field)), field.name)
-            for field in resource.refs
-        ),
+        has_references=bool(resource.refs),
         is_target=bool(spec.referrers(resource)),
     )
 

@@ -27,6 +27,8 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    literal,
+    select,
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
@@ -213,8 +215,7 @@ class ReferenceInUse(Exception):
     """A delete refused because rows still point at the row (`on_delete: restrict`): 409."""
 
 
-# SQLSTATE 23503 foreign_key_violation and 23001 restrict_violation (PostgreSQL); SQLite's
-# extended result code SQLITE_CONSTRAINT_FOREIGNKEY.
+# SQLSTATE 23503 foreign_key_violation and 23001 restrict_violation (PostgreSQL).
 _REFERENCE_STATES = ("23503", "23001")
 
 
@@ -227,29 +228,44 @@ def _is_reference_violation(error: sa_exc.IntegrityError) -> bool:
     driver = _driver_error(error)
     if getattr(driver, "sqlstate", None) in _REFERENCE_STATES:
         return True
-    return getattr(error.orig, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_FOREIGNKEY"
+    # SQLite words every foreign-key failure so; its code is SQLITE_CONSTRAINT_FOREIGNKEY, or
+    # SQLITE_CONSTRAINT_TRIGGER when a RESTRICT action refused a delete.
+    return str(error.orig) == "FOREIGN KEY constraint failed"
 
 
-@contextmanager
-def references_checked(references: Mapping[str, str], values: Mapping[str, Any]) -> Iterator[None]:
-    """Turn a refused reference of the write in the block into `ReferenceNotFound`.
+async def refuse_reference(
+    conn: AsyncConnection,
+    error: sa_exc.IntegrityError,
+    table: Table,
+    owner: str,
+    values: Mapping[str, Any],
+) -> None:
+    """Raise `ReferenceNotFound` when the write that failed with `error` broke a reference.
 
-    `references` maps each constraint name to its field. PostgreSQL names the constraint that
-    failed. SQLite does not, but it checks every constraint of the one statement: a failure
-    is one of the references the write sets to a value, and only those are named.
+    PostgreSQL names the constraint, and so the field. SQLite names none, but it checks
+    every constraint of the one statement: the culprit is among the references the write set
+    to a value. When there are several, each is looked up (the write failed, so nothing was
+    written whatever the lookup finds; it only chooses which field the answer names).
     """
-    try:
-        yield
-    except sa_exc.IntegrityError as error:
-        if not _is_reference_violation(error):
-            raise
-        named = references.get(getattr(_driver_error(error), "constraint_name", None) or "")
-        fields = (
-            (named,)
-            if named
-            else tuple(f for f in references.values() if values.get(f) is not None)
-        )
-        raise ReferenceNotFound(fields) from error
+    if not _is_reference_violation(error):
+        return
+    references = [c for c in table.foreign_key_constraints if isinstance(c, OwnedReference)]
+    failed = getattr(_driver_error(error), "constraint_name", None)
+    named = [c for c in references if c.name == failed]
+    if not named:
+        named = [c for c in references if values.get(c.field) is not None]
+    if len(named) > 1:
+        missing = [c for c in named if not await _points_at_own_row(conn, c, owner, values)]
+        named = missing or named
+    raise ReferenceNotFound(tuple(c.field for c in named)) from error
+
+
+async def _points_at_own_row(
+    conn: AsyncConnection, reference: OwnedReference, owner: str, values: Mapping[str, Any]
+) -> bool:
+    target_owner, target_id = (element.column for element in reference.elements)
+    found = select(literal(1)).where(target_owner == owner, target_id == values[reference.field])
+    return (await conn.execute(found)).first() is not None
 
 
 @contextmanager

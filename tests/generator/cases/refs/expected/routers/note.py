@@ -28,7 +28,7 @@ from generated.support import (
     location_of,
     method_not_allowed,
     not_found,
-    references_checked,
+    refuse_reference,
     utcnow,
 )
 
@@ -123,11 +123,6 @@ UPDATE_OWNED_ROW: dml.ReturningUpdate[Any] = (
 DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
     sa.delete(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(Note.id)
 )
-REFERENCES: dict[str, str] = {
-    "fk_notes_owner_task_id_tasks": "task_id",
-    "fk_notes_owner_folder_id_folders": "folder_id",
-}
-"""Each reference's foreign key, by name, and its field: a refused write is told which."""
 
 
 def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
@@ -206,8 +201,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         values["owner"] = owner
         values["created_at"] = values["updated_at"] = now
         async with connect() as conn:
-            with references_checked(REFERENCES, values):
+            try:
                 row = (await conn.execute(INSERT_ROW, values)).one()
+            except sa.exc.IntegrityError as error:
+                await refuse_reference(conn, error, Note.__table__, owner, values)
+                raise
             await conn.commit()
         created = NoteRead.model_construct(**row._mapping)
         location = location_of(request, created.id)
@@ -247,10 +245,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         values = body.model_dump()
         values["updated_at"] = utcnow()
         async with connect() as conn:
-            with references_checked(REFERENCES, values):
+            try:
                 row = (
                     await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
                 ).first()
+            except sa.exc.IntegrityError as error:
+                await refuse_reference(conn, error, Note.__table__, owner, values)
+                raise
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
@@ -273,8 +274,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
-            with references_checked(REFERENCES, changes):
+            try:
                 row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
+            except sa.exc.IntegrityError as error:
+                await refuse_reference(conn, error, Note.__table__, owner, changes)
+                raise
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)

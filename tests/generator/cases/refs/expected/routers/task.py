@@ -28,7 +28,7 @@ from generated.support import (
     json_response,
     location_of,
     not_found,
-    references_checked,
+    refuse_reference,
     utcnow,
 )
 
@@ -125,11 +125,6 @@ UPDATE_OWNED_ROW: dml.ReturningUpdate[Any] = (
 DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
     sa.delete(Task).where(Task.id == ROW_ID, owner_is(OWNER)).returning(Task.id)
 )
-REFERENCES: dict[str, str] = {
-    "fk_tasks_user_id_project_id_projects": "project_id",
-    "fk_tasks_user_id_parent_id_tasks": "parent_id",
-}
-"""Each reference's foreign key, by name, and its field: a refused write is told which."""
 
 
 def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
@@ -215,8 +210,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         values["user_id"] = owner
         values["created_at"] = values["updated_at"] = now
         async with connect() as conn:
-            with references_checked(REFERENCES, values):
+            try:
                 row = (await conn.execute(INSERT_ROW, values)).one()
+            except sa.exc.IntegrityError as error:
+                await refuse_reference(conn, error, Task.__table__, owner, values)
+                raise
             await conn.commit()
         created = TaskRead.model_construct(**row._mapping)
         location = location_of(request, created.id)
@@ -256,10 +254,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         values = body.model_dump()
         values["updated_at"] = utcnow()
         async with connect() as conn:
-            with references_checked(REFERENCES, values):
+            try:
                 row = (
                     await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
                 ).first()
+            except sa.exc.IntegrityError as error:
+                await refuse_reference(conn, error, Task.__table__, owner, values)
+                raise
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
@@ -282,8 +283,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
-            with references_checked(REFERENCES, changes):
+            try:
                 row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
+            except sa.exc.IntegrityError as error:
+                await refuse_reference(conn, error, Task.__table__, owner, changes)
+                raise
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
