@@ -293,7 +293,8 @@ def test_a_missing_reference_constraint_fails_the_migration_check(
     source = revision.read_text()
     # The statement that adds the reference's foreign key, as autogenerate wrote it.
     without = re.sub(
-        r"\n( *)batch_op\.create_foreign_key\(\n\1 +\"fk_tasks_user_id_project_id_projects\"(?:.*\n)*?\1\)",
+        r"\n( *)batch_op\.create_foreign_key\(\n"
+        r"\1 +\"fk_tasks_user_id_project_id_projects\"(?:.*\n)*?\1\)",
         "",
         source,
     )
