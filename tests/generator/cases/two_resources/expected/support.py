@@ -34,6 +34,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -236,7 +237,7 @@ def _is_reference_violation(error: sa_exc.IntegrityError) -> bool:
 async def refuse_reference(
     conn: AsyncConnection,
     error: sa_exc.IntegrityError,
-    table: Table,
+    table: FromClause,
     owner: str,
     values: Mapping[str, Any],
 ) -> None:
@@ -249,7 +250,12 @@ async def refuse_reference(
     """
     if not _is_reference_violation(error):
         return
-    references = [c for c in table.foreign_key_constraints if isinstance(c, OwnedReference)]
+    constraints = table.constraints if isinstance(table, Table) else set()
+    columns = list(table.columns.keys())
+    references = sorted(
+        (c for c in constraints if isinstance(c, OwnedReference)),
+        key=lambda reference: columns.index(reference.field),
+    )
     failed = getattr(_driver_error(error), "constraint_name", None)
     named = [c for c in references if c.name == failed]
     if not named:
