@@ -28,6 +28,8 @@ class RefCase:
     """Whether the target serves DELETE and the resource serves GET, to see what a delete does."""
     updates: bool
     """Whether the resource serves PATCH, to point a row elsewhere."""
+    filters: bool
+    """Whether the resource's list filters on the reference."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,18 @@ class Creatable:
 class RefTestData:
     creatable: tuple[Creatable, ...]
     cases: tuple[RefCase, ...]
+
+    @property
+    def deletions(self) -> tuple[RefCase, ...]:
+        return tuple(case for case in self.cases if case.deletes_target)
+
+    @property
+    def updates(self) -> tuple[RefCase, ...]:
+        return tuple(case for case in self.cases if case.updates)
+
+    @property
+    def filters(self) -> tuple[RefCase, ...]:
+        return tuple(case for case in self.cases if case.filters)
 
 
 def _needs_row(field: Field) -> bool:
@@ -85,6 +99,7 @@ def ref_test_data(spec: Spec) -> RefTestData | None:
             on_delete=field.on_delete,
             deletes_target=creatable[field.to or ""].serves("delete") and resource.serves("read"),
             updates=resource.serves("update"),
+            filters=field.filterable and resource.serves("list"),
         )
         for resource in creatable.values()
         for field in resource.refs

@@ -56,18 +56,6 @@ REFS = [
     pytest.param("Note", "task_id", "Task", id="Note.task_id"),
     pytest.param("Note", "folder_id", "Folder", id="Note.folder_id"),
 ]
-DELETIONS = [
-    pytest.param("Task", "project_id", "Project", "set_null", id="Task.project_id-set_null"),
-    pytest.param("Task", "parent_id", "Task", "cascade", id="Task.parent_id-cascade"),
-    pytest.param("Note", "task_id", "Task", "restrict", id="Note.task_id-restrict"),
-    pytest.param("Note", "folder_id", "Folder", "restrict", id="Note.folder_id-restrict"),
-]
-UPDATES = [
-    pytest.param("Task", "project_id", "Project", id="Task.project_id"),
-    pytest.param("Task", "parent_id", "Task", id="Task.parent_id"),
-    pytest.param("Note", "task_id", "Task", id="Note.task_id"),
-    pytest.param("Note", "folder_id", "Folder", id="Note.folder_id"),
-]
 _made: Counter[tuple[str, str]] = Counter()
 
 
@@ -103,6 +91,24 @@ async def test_a_reference_to_an_own_row_is_kept(
     assert row[field] == pointed["id"]
 
 
+FILTERS = [
+    pytest.param("Task", "project_id", "Project", id="Task.project_id"),
+]
+
+
+@pytest.mark.parametrize(("resource", "field", "target"), FILTERS)
+async def test_the_list_filters_on_the_reference(
+    client: httpx.AsyncClient, owner: str, resource: str, field: str, target: str
+) -> None:
+    pointed = await make_row(client, owner, target)
+    other = await make_row(client, owner, target)
+    row = await make_row(client, owner, resource, **{field: pointed["id"]})
+    if resource != target:
+        await make_row(client, owner, resource, **{field: other["id"]})
+    page = await APIS[resource].list_rows(client, owner, {field: str(pointed["id"])})
+    assert [found["id"] for found in page["data"]] == [row["id"]]
+
+
 @pytest.mark.parametrize(("resource", "field", "target"), REFS)
 async def test_another_owners_row_is_refused_like_a_missing_one(
     client: httpx.AsyncClient,
@@ -121,6 +127,14 @@ async def test_another_owners_row_is_refused_like_a_missing_one(
     assert errors[0] == errors[1], "another owner's row must be refused like a missing one"
     if "list" in SERVES[resource]:
         assert (await api.list_rows(client, owner))["total_count"] == 0, "nothing is written"
+
+
+UPDATES = [
+    pytest.param("Task", "project_id", "Project", id="Task.project_id"),
+    pytest.param("Task", "parent_id", "Task", id="Task.parent_id"),
+    pytest.param("Note", "task_id", "Task", id="Note.task_id"),
+    pytest.param("Note", "folder_id", "Folder", id="Note.folder_id"),
+]
 
 
 @pytest.mark.parametrize(("resource", "field", "target"), UPDATES)
@@ -143,6 +157,14 @@ async def test_a_row_cannot_be_pointed_at_another_owners_row(
     assert errors[0] == errors[1]
     if "read" in SERVES[resource]:
         assert (await client.get(item)).json() == row, "nothing is written"
+
+
+DELETIONS = [
+    pytest.param("Task", "project_id", "Project", "set_null", id="Task.project_id-set_null"),
+    pytest.param("Task", "parent_id", "Task", "cascade", id="Task.parent_id-cascade"),
+    pytest.param("Note", "task_id", "Task", "restrict", id="Note.task_id-restrict"),
+    pytest.param("Note", "folder_id", "Folder", "restrict", id="Note.folder_id-restrict"),
+]
 
 
 @pytest.mark.parametrize(("resource", "field", "target", "on_delete"), DELETIONS)
