@@ -134,7 +134,10 @@ def _set(value: Any) -> bool:
 def constraint_docs(field: Field) -> list[str]:
     """The docs' words for every constraint the field sets: limits first, then switches."""
     found = [(c, getattr(field, c.key)) for c in CONSTRAINTS if _set(getattr(field, c.key))]
-    return [c.doc(v) for c, v in found if not c.flag] + [c.doc(v) for c, v in found if c.flag]
+    target = [f"the id of a {field.to} of the same owner", f"on delete: {field.on_delete}"]
+    return (target if field.type == "ref" else []) + (
+        [c.doc(v) for c, v in found if not c.flag] + [c.doc(v) for c, v in found if c.flag]
+    )
 
 
 def _keywords(field: Field, implied: dict[str, Any] | None = None) -> tuple[tuple[str, Any], ...]:
