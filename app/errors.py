@@ -19,7 +19,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from generated.support import ReferenceInUse, ReferenceNotFound
+from generated.references import ReferenceInUse, ReferenceNotFound
 
 logger = logging.getLogger("app.errors")
 

@@ -22,13 +22,13 @@ import pydantic
 
 from generator.annotation import Annotation
 from generator.runtime import support
+from generator.runtime.references import OnDelete as OnDelete
 
 FieldType = Literal[
     "string", "text", "integer", "number", "boolean", "date", "datetime", "uuid", "enum", "ref"
 ]
 FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 IdType = Literal["integer", "uuid"]
-OnDelete = Literal["restrict", "cascade", "set_null"]
 ON_DELETE: tuple[OnDelete, ...] = get_args(OnDelete)
 
 # Bodies of boundary tests must stay under the API's 1 MiB body limit.

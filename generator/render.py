@@ -55,6 +55,9 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
         PurePosixPath("support.py"): copied(
             "support.py", env.from_string(COPY_HEADER).render(source=source)
         ),
+        PurePosixPath("references.py"): copied(
+            "references.py", env.from_string(COPY_HEADER).render(source=source)
+        ),
         PurePosixPath("models/__init__.py"): page(
             "models_init.py.jinja", source, models_index_view(spec)
         ),

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Connection
 from app.db import make_engine
 from app.settings import ConfigError, load_settings
 from generated.models import Base
-from generated.support import OwnedReference, UTCDateTime, has_column_list, set_null_trigger
+from generated.references import OwnedReference, has_column_list, set_null_trigger
+from generated.support import UTCDateTime
 
 target_metadata = Base.metadata
 if context.config.config_file_name is not None:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from generated.models.base import Base
-from generated.support import OwnedReference, UTCDateTime, code_point_text, int64_id
+from generated.references import OwnedReference
+from generated.support import UTCDateTime, code_point_text, int64_id
 
 
 class Task(Base):

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
 from generated.models.folder import Folder
+from generated.references import deletion_guarded
 from generated.schemas.folder import (
     FolderCreate,
     FolderPage,
@@ -30,7 +31,6 @@ from generated.support import (
     PlainInt,
     StatementCache,
     StorableText,
-    deletion_guarded,
     json_response,
     location_of,
     method_not_allowed,

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
 from generated.models.note import Note
+from generated.references import refuse_reference
 from generated.schemas.note import NoteCreate, NotePage, NoteRead, NoteReplace, NoteUpdate
 from generated.support import (
     ERROR_RESPONSES,
@@ -28,7 +29,6 @@ from generated.support import (
     location_of,
     method_not_allowed,
     not_found,
-    refuse_reference,
     utcnow,
 )
 

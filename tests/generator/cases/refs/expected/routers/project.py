@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
 from generated.models.project import Project
+from generated.references import deletion_guarded
 from generated.schemas.project import (
     ProjectCreate,
     ProjectPage,
@@ -29,7 +30,6 @@ from generated.support import (
     PlainInt,
     StatementCache,
     StorableText,
-    deletion_guarded,
     json_response,
     location_of,
     not_found,

@@ -16,6 +16,7 @@ from pydantic import Field
 from sqlalchemy.sql import dml
 
 from generated.models.task import Task
+from generated.references import deletion_guarded, refuse_reference
 from generated.schemas.task import TaskCreate, TaskPage, TaskRead, TaskReplace, TaskUpdate
 from generated.support import (
     ERROR_RESPONSES,
@@ -24,11 +25,9 @@ from generated.support import (
     PlainInt,
     StatementCache,
     StorableText,
-    deletion_guarded,
     json_response,
     location_of,
     not_found,
-    refuse_reference,
     utcnow,
 )
 
