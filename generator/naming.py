@@ -71,6 +71,8 @@ RESERVED_RESOURCE_NAMES: dict[str, str] = {
     "FILTERS": "a router's list filter conditions",
     "OWNER": "a router's owner bind parameter",
     "OwnedReference": "the foreign key of every ref field",
+    "Relation": "what `?include=` embeds",
+    "RELATIONS": "a router's relations by name",
 }
 """Names a resource may not take (nor start with a derived suffix), and why each is reserved.
 
@@ -82,7 +84,18 @@ templates use are reached through their modules (`sa.Index`, `fastapi.Query`), s
 `tests/generator/test_reserved_names.py` checks it against every generated module.
 """
 
-DERIVED_SUFFIXES = ("Create", "Replace", "Update", "Read", "Page", "OwnerParam", "IdParam", "Sort")
+DERIVED_SUFFIXES = (
+    "Create",
+    "Replace",
+    "Update",
+    "Read",
+    "Embedded",
+    "Include",
+    "Page",
+    "OwnerParam",
+    "IdParam",
+    "Sort",
+)
 """A resource `Task` also names `TaskCreate`, ..., `TaskSort` in its schemas and router."""
 
 

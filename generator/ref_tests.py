@@ -30,6 +30,10 @@ class RefCase:
     """Whether the resource serves PATCH, to point a row elsewhere."""
     filters: bool
     """Whether the resource's list filters on the reference."""
+    relation: str
+    nullable: bool
+    includes: bool
+    """Whether the resource serves list and read, which take `?include=`."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class RefTestData:
     @property
     def updates(self) -> tuple[RefCase, ...]:
         return tuple(case for case in self.cases if case.updates)
+
+    @property
+    def includes(self) -> tuple[RefCase, ...]:
+        return tuple(case for case in self.cases if case.includes)
 
     @property
     def filters(self) -> tuple[RefCase, ...]:
@@ -100,6 +108,9 @@ def ref_test_data(spec: Spec) -> RefTestData | None:
             deletes_target=creatable[field.to or ""].serves("delete") and resource.serves("read"),
             updates=resource.serves("update"),
             filters=field.filterable and resource.serves("list"),
+            relation=field.relation,
+            nullable=field.nullable,
+            includes=resource.serves("list") and resource.serves("read"),
         )
         for resource in creatable.values()
         for field in resource.refs

@@ -74,7 +74,7 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
             "model.py.jinja", source, model_view(spec, resource)
         )
         files[PurePosixPath(f"schemas/{module}.py")] = page(
-            "schemas.py.jinja", source, schemas_view(resource)
+            "schemas.py.jinja", source, schemas_view(spec, resource)
         )
         files[PurePosixPath(f"routers/{module}.py")] = page(
             "router.py.jinja", source, router_view(spec, resource, served)

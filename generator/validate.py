@@ -182,13 +182,19 @@ def _check_relations(check: Checker, fields: list[Field], owner: Owner | None, l
     if owner is not None:
         columns.add(owner.field)
     for field in fields:
-        if field.type == "ref" and field.relation in columns:
-            check.report(
-                (*loc, "fields", field.name),
+        if field.type != "ref":
+            continue
+        if field.relation in columns:
+            problem: str | None = (
                 f"the relation {field.relation!r} of this ref has the name of a field "
-                f"of the resource; rename one of them",
-                at_key=True,
+                f"of the resource; rename one of them"
             )
+        else:
+            problem = naming.field_name_problem(field.relation)
+            if problem is not None:
+                problem = f"the relation's name (the field's without '_id'): {problem}"
+        if problem is not None:
+            check.report((*loc, "fields", field.name), problem, at_key=True)
 
 
 def _resolve_refs(built: list[_Built]) -> tuple[list[_Built], list[Problem]]:

@@ -8,6 +8,7 @@ from generator.field_rules import filter_type
 from generator.model import INT64_MAX, ListSettings, Method, Operation, Owner, Resource, Spec
 from generator.naming import plural
 from generator.routes import ServedPath
+from generator.views.schemas import relation_targets
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,16 @@ class FilterView:
     description: str
     bind: str
     bound_condition: str
+
+
+@dataclass(frozen=True)
+class RelationView:
+    """A relation `?include=` embeds: the reference, and the target's model and read schema."""
+
+    name: str
+    field: str
+    target: str
+    target_owner: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,11 @@ class RouterView:
     """Whether a write may name a row its owner lacks, which the database refuses."""
     is_target: bool
     """Whether references point at this resource, so that a delete may be refused (409)."""
+    relations: tuple[RelationView, ...]
+    row_schema: str
+    """What list and read answer with: the read schema, with the embeddable relations if any."""
+    imports: tuple[tuple[str, str], ...]
+    """The other resources' modules and names the relations need (models and schemas)."""
 
 
 _COMPARISONS = {"eq": ("==", "equals"), "gte": (">=", "is at least"), "lte": ("<=", "is at most")}
@@ -167,6 +183,22 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
         ),
         has_references=bool(resource.refs),
         is_target=bool(spec.referrers(resource)),
+        relations=tuple(
+            RelationView(name, field.name, target.name, target.owner.field)
+            for field, (name, target) in zip(
+                resource.refs, relation_targets(spec, resource), strict=True
+            )
+        ),
+        row_schema=f"{resource.name}{'Embedded' if resource.refs else 'Read'}",
+        imports=tuple(
+            sorted(
+                {
+                    (target.module, target.name)
+                    for _, target in relation_targets(spec, resource)
+                    if target is not resource
+                }
+            )
+        ),
     )
 
 

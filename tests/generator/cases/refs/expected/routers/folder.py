@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
 from generated.models.folder import Folder
-from generated.references import deletion_guarded
+from generated.references import (
+    deletion_guarded,
+)
 from generated.schemas.folder import (
     FolderCreate,
     FolderPage,

@@ -13,11 +13,28 @@ from uuid import UUID, uuid4
 import fastapi
 import fastcrud
 import sqlalchemy as sa
+from pydantic import BeforeValidator
 from sqlalchemy.sql import dml
 
+from generated.models.folder import Folder
 from generated.models.note import Note
-from generated.references import refuse_reference
-from generated.schemas.note import NoteCreate, NotePage, NoteRead, NoteReplace, NoteUpdate
+from generated.models.task import Task
+from generated.references import (
+    Relation,
+    refuse_reference,
+    split_names,
+    with_relations,
+)
+from generated.schemas.folder import FolderRead
+from generated.schemas.note import (
+    NoteCreate,
+    NoteEmbedded,
+    NotePage,
+    NoteRead,
+    NoteReplace,
+    NoteUpdate,
+)
+from generated.schemas.task import TaskRead
 from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
@@ -91,11 +108,27 @@ def owned_row(owner: str, row_id: UUID) -> dict[str, Any]:
 
 FILTERS: dict[str, sa.ColumnElement[bool]] = {}
 """Each list filter as an owner-independent condition on its bind parameter."""
+RELATIONS: dict[str, Relation] = {
+    "task": Relation("task", Note.owner, Note.task_id, Task, "user_id", TaskRead),
+    "folder": Relation("folder", Note.owner, Note.folder_id, Folder, "owner", FolderRead),
+}
+"""What `?include=` may embed, each joined on the owner and the id in the reading statement."""
+NoteInclude = Annotated[
+    tuple[Literal["task", "folder"], ...],
+    fastapi.Query(
+        description="Relations to embed, comma-separated: each target row (or null) under its name."
+    ),
+    BeforeValidator(split_names),
+]
 
 
-async def select_page(sort: str, filters: tuple[str, ...]) -> sa.Select[Any]:
+async def select_page(
+    sort: str, filters: tuple[str, ...], include: tuple[str, ...]
+) -> sa.Select[Any]:
     """One page of rows and the total for the same filters, in a single round trip."""
     query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
+    for name in include:
+        query = RELATIONS[name].join(query)
     return (
         query.add_columns(sa.func.count().over().label("_total_count"))
         .order_by(*ORDER_BY[sort])
@@ -110,8 +143,11 @@ async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:
     return sa.select(sa.func.count()).select_from(Note).where(*where)
 
 
-async def select_row() -> sa.Select[Any]:
-    return await crud.select(where=[Note.id == ROW_ID, owner_is(OWNER)])
+async def select_row(include: tuple[str, ...] = ()) -> sa.Select[Any]:
+    query = await crud.select(where=[Note.id == ROW_ID, owner_is(OWNER)])
+    for name in include:
+        query = RELATIONS[name].join(query)
+    return query
 
 
 INSERT_ROW: dml.ReturningInsert[Any] = sa.insert(Note).returning(*COLUMNS)
@@ -154,10 +190,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         sort: Annotated[
             NoteSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
+        include: NoteInclude = (),
     ) -> fastapi.Response:
         params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
         filters = tuple(name for name in FILTERS if name in params)
-        query = await statements.get(("list", sort, filters), lambda: select_page(sort, filters))
+        query = await statements.get(
+            ("list", sort, filters, include), lambda: select_page(sort, filters, include)
+        )
         async with connect() as conn:
             rows = [dict(row._mapping) for row in await conn.execute(query, params)]
             if rows:
@@ -169,8 +208,9 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 total_count = 0
         for row in rows:
             del row["_total_count"]
+        relations = [RELATIONS[name] for name in include]
         page = NotePage.model_construct(
-            data=[NoteRead.model_construct(**row) for row in rows],
+            data=[NoteEmbedded.model_construct(**with_relations(row, relations)) for row in rows],
             total_count=total_count,
             has_more=offset + len(rows) < total_count,
             offset=offset,
@@ -215,19 +255,22 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
 
     @router.get(
         ITEM_PATH,
-        response_model=NoteRead,
+        response_model=NoteEmbedded,
         operation_id="read_note",
         summary="Read one Note",
         description=("One Note of the owner; another owner's row answers 404 like a missing one."),
         responses=ERROR_RESPONSES,
     )
-    async def read_note(owner: NoteOwnerParam, row_id: NoteIdParam) -> fastapi.Response:
-        query = await statements.get("read", select_row)
+    async def read_note(
+        owner: NoteOwnerParam, row_id: NoteIdParam, include: NoteInclude = ()
+    ) -> fastapi.Response:
+        query = await statements.get(("read", include), lambda: select_row(include))
         async with connect() as conn:
             row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(NoteRead.model_construct(**row._mapping))
+        values = with_relations(dict(row._mapping), [RELATIONS[name] for name in include])
+        return json_response(NoteEmbedded.model_construct(**values))
 
     @router.put(
         ITEM_PATH,

@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
 from generated.models.project import Project
-from generated.references import deletion_guarded
+from generated.references import (
+    deletion_guarded,
+)
 from generated.schemas.project import (
     ProjectCreate,
     ProjectPage,

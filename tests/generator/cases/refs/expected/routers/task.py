@@ -12,12 +12,27 @@ from typing import Annotated, Any, Literal
 import fastapi
 import fastcrud
 import sqlalchemy as sa
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from sqlalchemy.sql import dml
 
+from generated.models.project import Project
 from generated.models.task import Task
-from generated.references import deletion_guarded, refuse_reference
-from generated.schemas.task import TaskCreate, TaskPage, TaskRead, TaskReplace, TaskUpdate
+from generated.references import (
+    Relation,
+    deletion_guarded,
+    refuse_reference,
+    split_names,
+    with_relations,
+)
+from generated.schemas.project import ProjectRead
+from generated.schemas.task import (
+    TaskCreate,
+    TaskEmbedded,
+    TaskPage,
+    TaskRead,
+    TaskReplace,
+    TaskUpdate,
+)
 from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
@@ -92,11 +107,27 @@ FILTERS: dict[str, sa.ColumnElement[bool]] = {
     "project_id__eq": Task.project_id == sa.bindparam("project_id__eq"),
 }
 """Each list filter as an owner-independent condition on its bind parameter."""
+RELATIONS: dict[str, Relation] = {
+    "project": Relation("project", Task.user_id, Task.project_id, Project, "user_id", ProjectRead),
+    "parent": Relation("parent", Task.user_id, Task.parent_id, Task, "user_id", TaskRead),
+}
+"""What `?include=` may embed, each joined on the owner and the id in the reading statement."""
+TaskInclude = Annotated[
+    tuple[Literal["project", "parent"], ...],
+    fastapi.Query(
+        description="Relations to embed, comma-separated: each target row (or null) under its name."
+    ),
+    BeforeValidator(split_names),
+]
 
 
-async def select_page(sort: str, filters: tuple[str, ...]) -> sa.Select[Any]:
+async def select_page(
+    sort: str, filters: tuple[str, ...], include: tuple[str, ...]
+) -> sa.Select[Any]:
     """One page of rows and the total for the same filters, in a single round trip."""
     query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
+    for name in include:
+        query = RELATIONS[name].join(query)
     return (
         query.add_columns(sa.func.count().over().label("_total_count"))
         .order_by(*ORDER_BY[sort])
@@ -111,8 +142,11 @@ async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:
     return sa.select(sa.func.count()).select_from(Task).where(*where)
 
 
-async def select_row() -> sa.Select[Any]:
-    return await crud.select(where=[Task.id == ROW_ID, owner_is(OWNER)])
+async def select_row(include: tuple[str, ...] = ()) -> sa.Select[Any]:
+    query = await crud.select(where=[Task.id == ROW_ID, owner_is(OWNER)])
+    for name in include:
+        query = RELATIONS[name].join(query)
+    return query
 
 
 INSERT_ROW: dml.ReturningInsert[Any] = sa.insert(Task).returning(*COLUMNS)
@@ -161,12 +195,15 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 alias="project_id", description="Only rows whose project_id equals this."
             ),
         ] = None,
+        include: TaskInclude = (),
     ) -> fastapi.Response:
         params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
         if filter_project_id is not None:
             params["project_id__eq"] = filter_project_id
         filters = tuple(name for name in FILTERS if name in params)
-        query = await statements.get(("list", sort, filters), lambda: select_page(sort, filters))
+        query = await statements.get(
+            ("list", sort, filters, include), lambda: select_page(sort, filters, include)
+        )
         async with connect() as conn:
             rows = [dict(row._mapping) for row in await conn.execute(query, params)]
             if rows:
@@ -178,8 +215,9 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 total_count = 0
         for row in rows:
             del row["_total_count"]
+        relations = [RELATIONS[name] for name in include]
         page = TaskPage.model_construct(
-            data=[TaskRead.model_construct(**row) for row in rows],
+            data=[TaskEmbedded.model_construct(**with_relations(row, relations)) for row in rows],
             total_count=total_count,
             has_more=offset + len(rows) < total_count,
             offset=offset,
@@ -223,19 +261,22 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
 
     @router.get(
         ITEM_PATH,
-        response_model=TaskRead,
+        response_model=TaskEmbedded,
         operation_id="read_task",
         summary="Read one Task",
         description=("One Task of the owner; another owner's row answers 404 like a missing one."),
         responses=ERROR_RESPONSES,
     )
-    async def read_task(owner: TaskOwnerParam, row_id: TaskIdParam) -> fastapi.Response:
-        query = await statements.get("read", select_row)
+    async def read_task(
+        owner: TaskOwnerParam, row_id: TaskIdParam, include: TaskInclude = ()
+    ) -> fastapi.Response:
+        query = await statements.get(("read", include), lambda: select_row(include))
         async with connect() as conn:
             row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(TaskRead.model_construct(**row._mapping))
+        values = with_relations(dict(row._mapping), [RELATIONS[name] for name in include])
+        return json_response(TaskEmbedded.model_construct(**values))
 
     @router.put(
         ITEM_PATH,

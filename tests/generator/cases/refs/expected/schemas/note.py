@@ -21,6 +21,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from generated.schemas.folder import FolderRead
+from generated.schemas.task import TaskRead
 from generated.support import OMITTED, StorableText
 
 Note_body = Annotated[StrictStr, StringConstraints(), StorableText]
@@ -69,10 +71,17 @@ class NoteRead(BaseModel):
     updated_at: datetime.datetime
 
 
+class NoteEmbedded(NoteRead):
+    """A Note with the targets `?include=` names embedded; the others are left out."""
+
+    task: TaskRead | None = None
+    folder: FolderRead | None = None
+
+
 class NotePage(BaseModel):
     """One page of a list: the rows, the total for the same filters, and where the page is."""
 
-    data: list[NoteRead]
+    data: list[NoteEmbedded]
     total_count: int
     has_more: bool
     offset: int

@@ -20,6 +20,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from generated.schemas.project import ProjectRead
 from generated.support import OMITTED, StorableText
 
 Task_title = Annotated[StrictStr, StringConstraints(max_length=200), StorableText]
@@ -68,10 +69,17 @@ class TaskRead(BaseModel):
     updated_at: datetime.datetime
 
 
+class TaskEmbedded(TaskRead):
+    """A Task with the targets `?include=` names embedded; the others are left out."""
+
+    project: ProjectRead | None = None
+    parent: TaskRead | None = None
+
+
 class TaskPage(BaseModel):
     """One page of a list: the rows, the total for the same filters, and where the page is."""
 
-    data: list[TaskRead]
+    data: list[TaskEmbedded]
     total_count: int
     has_more: bool
     offset: int

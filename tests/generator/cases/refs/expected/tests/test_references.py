@@ -91,6 +91,44 @@ async def test_a_reference_to_an_own_row_is_kept(
     assert row[field] == pointed["id"]
 
 
+INCLUDES = [
+    pytest.param("Task", "project_id", "Project", "project", True, id="Task.project"),
+    pytest.param("Task", "parent_id", "Task", "parent", True, id="Task.parent"),
+    pytest.param("Note", "task_id", "Task", "task", False, id="Note.task"),
+    pytest.param("Note", "folder_id", "Folder", "folder", True, id="Note.folder"),
+]
+
+
+@pytest.mark.parametrize(("resource", "field", "target", "relation", "nullable"), INCLUDES)
+async def test_include_embeds_the_target_in_list_and_read(
+    client: httpx.AsyncClient,
+    owner: str,
+    resource: str,
+    field: str,
+    target: str,
+    relation: str,
+    nullable: bool,
+) -> None:
+    api = APIS[resource]
+    pointed = await make_row(client, owner, target)
+    row = await make_row(client, owner, resource, **{field: pointed["id"]})
+    rows = {row["id"]: {**row, relation: pointed}}
+    if nullable:
+        empty = await make_row(client, owner, resource, **{field: None})
+        rows[empty["id"]] = {**empty, relation: None}
+    for row_id, expected in rows.items():
+        read = await client.get(api.item(owner, row_id), params={"include": relation})
+        assert read.status_code == 200, read.text
+        assert read.json() == expected
+        plain = await client.get(api.item(owner, row_id))
+        assert relation not in plain.json(), "without include the JSON has the id alone"
+    page = await api.list_rows(client, owner, {"include": relation, "limit": 100})
+    listed = {found["id"]: found for found in page["data"]}
+    assert {row_id: listed[row_id] for row_id in rows} == rows
+    unknown = await client.get(api.collection(owner), params={"include": f"{relation},nope"})
+    assert_error(unknown, 422, "validation_error")
+
+
 FILTERS = [
     pytest.param("Task", "project_id", "Project", id="Task.project_id"),
 ]
