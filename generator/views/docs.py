@@ -54,6 +54,8 @@ class ResourceDoc:
     unserved: tuple[Unserved, ...]
     fields: tuple[FieldRow, ...]
     listing: Listing | None
+    relations: tuple[tuple[str, str], ...]
+    """Each relation `?include=` embeds, and its target."""
     examples: tuple[Example, ...]
 
 
@@ -98,6 +100,7 @@ def _resource_doc(resource: Resource, prefix: str) -> ResourceDoc:
         unserved=unserved(resource),
         fields=field_rows(resource),
         listing=_listing(resource, prefix),
+        relations=tuple((field.relation, field.to or "") for field in resource.refs),
         examples=examples(resource, prefix),
     )
 
