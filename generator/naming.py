@@ -72,6 +72,7 @@ RESERVED_RESOURCE_NAMES: dict[str, str] = {
     "OWNER": "a router's owner bind parameter",
     "OwnedReference": "the foreign key of every ref field",
     "Relation": "what `?include=` embeds",
+    "BeforeValidator": "the parsing of `?include=`",
     "RELATIONS": "a router's relations by name",
 }
 """Names a resource may not take (nor start with a derived suffix), and why each is reserved.
