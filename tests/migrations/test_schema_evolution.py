@@ -110,8 +110,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     yield url
 
 
-def test_adding_fields_and_a_resource_keeps_every_row(project: Path, empty_database: str) -> None:
-    url = empty_database
+def _migrate_with_tasks(project: Path, url: str) -> None:
+    """The committed schema, with tasks of two owners in it."""
     _make(project, url, "migrate")
     _execute(
         url,
@@ -120,6 +120,11 @@ def test_adding_fields_and_a_resource_keeps_every_row(project: Path, empty_datab
         "('alice', 'two', 'd', true, '2026-01-02 00:00:00', '2026-01-02 00:00:00'), "
         "('bob', 'three', NULL, false, '2026-01-03 00:00:00', '2026-01-03 00:00:00')",
     )
+
+
+def test_adding_fields_and_a_resource_keeps_every_row(project: Path, empty_database: str) -> None:
+    url = empty_database
+    _migrate_with_tasks(project, url)
     before = _query(url, "SELECT id, user_id, title, description, completed FROM tasks ORDER BY id")
 
     spec = project / "spec" / "tasks.yaml"
@@ -238,13 +243,7 @@ def test_adding_references_and_their_target_keeps_every_row(
     project: Path, empty_database: str
 ) -> None:
     url = empty_database
-    _make(project, url, "migrate")
-    _execute(
-        url,
-        "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) "
-        "VALUES ('alice', 'one', NULL, false, '2026-01-01 00:00:00', '2026-01-01 00:00:00'), "
-        "('bob', 'two', 'd', true, '2026-01-02 00:00:00', '2026-01-02 00:00:00')",
-    )
+    _migrate_with_tasks(project, url)
     before = _query(url, "SELECT * FROM tasks ORDER BY id")
     _add_references(project)
     _make(project, url, "generate")
