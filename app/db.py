@@ -19,8 +19,15 @@ from app.database_url import resolve
 from app.settings import Settings
 
 
-def make_engine(settings: Settings, *, autocommit: bool = True) -> AsyncEngine:
-    """An engine for `settings.database_url`, pooled and bounded by the configured timeouts."""
+def make_engine(
+    settings: Settings, *, autocommit: bool = True, foreign_keys: bool = True
+) -> AsyncEngine:
+    """An engine for `settings.database_url`, pooled and bounded by the configured timeouts.
+
+    `foreign_keys=False` is for migrations alone: SQLite rebuilds a table by copying it and
+    dropping the original, which with foreign keys on would delete or null the rows that
+    point at it; the migration checks every foreign key once it is done instead.
+    """
     target = resolve(
         settings.database_url,
         connect_timeout=settings.db_connect_timeout,
@@ -44,7 +51,7 @@ def make_engine(settings: Settings, *, autocommit: bool = True) -> AsyncEngine:
         }
     engine = create_async_engine(target.url, **options)
     if target.is_sqlite:
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, foreign_keys=foreign_keys)
     else:
         _drop_closed_connections(engine)
     return engine
@@ -66,14 +73,19 @@ def _drop_closed_connections(engine: AsyncEngine) -> None:
             raise DisconnectionError("the server closed this pooled connection")
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
-    """WAL lets readers run beside a writer; the busy timeout makes writers queue, not fail."""
+def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+    """WAL lets readers run beside a writer; the busy timeout makes writers queue, not fail.
+
+    SQLite checks foreign keys only on connections that ask it to, so every connection does:
+    the references between rows of one owner are the database's rule, not the app's.
+    """
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
 
 

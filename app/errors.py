@@ -19,6 +19,8 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from generated.references import ReferenceInUse, ReferenceNotFound
+
 logger = logging.getLogger("app.errors")
 
 CODES = {
@@ -157,6 +159,22 @@ async def _integrity_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _reference_not_found(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ReferenceNotFound)
+    # The same words for a missing row and another owner's, so no owner learns of another's.
+    details = [
+        {"loc": ["body", field], "message": "no row of this owner has this id", "type": "reference"}
+        for field in error.fields
+    ]
+    return error_response(
+        status.HTTP_422_UNPROCESSABLE_CONTENT, "the request is not valid", details=details
+    )
+
+
+async def _reference_in_use(request: Request, error: Exception) -> JSONResponse:
+    return error_response(status.HTTP_409_CONFLICT, str(error))
+
+
 async def _data_error(request: Request, error: Exception) -> JSONResponse:
     logger.warning("data error not caught by validation: %s", error)
     return error_response(
@@ -230,6 +248,8 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers; the most specific exception class wins."""
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ReferenceNotFound, _reference_not_found)
+    app.add_exception_handler(ReferenceInUse, _reference_in_use)
     app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
     app.add_exception_handler(sa_exc.DataError, _data_error)
     for unavailable in (

@@ -8,10 +8,11 @@ contract-test view.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from generator.field_rules import FilterOperator
-from generator.model import INT64_MAX, Field, Resource
+from generator.model import INT64_MAX, Field, Resource, Spec
 from generator.render_values import code
 from generator.samples import FieldSamples, normalised, samples
 
@@ -44,6 +45,18 @@ def valid_rows(fields: tuple[Field, ...], found: Samples) -> list[dict[str, Any]
                 row[field.name] = value
         rows.append(row)
     return rows
+
+
+def plain_rows(resource: Resource) -> list[dict[str, Any]] | None:
+    """Valid bodies of every field but the refs (whose values only the database can give),
+    distinct in unique and sortable fields; None when the spec alone gives none."""
+    fields = tuple(field for field in resource.fields if field.type != "ref")
+    return valid_rows(fields, field_samples(resource)) or None
+
+
+def collection_template(spec: Spec, resource: Resource) -> str:
+    """The collection's URL with `{owner}` where the owner goes (every placeholder is one)."""
+    return re.sub(r"\{[^}]*\}", "{owner}", spec.prefix + resource.path_of("collection"))
 
 
 def expected_row(fields: tuple[Field, ...], row: dict[str, Any]) -> str:

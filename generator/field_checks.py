@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from generator.field_rules import CONSTRAINTS, Field, validator
 from generator.problems import describe
 from generator.shape_errors import Checker, Loc
-from generator.spec_schema import FIELD_SHAPE, has_nul_or_surrogate
+from generator.spec_schema import FIELD_SHAPE, RefField, has_nul_or_surrogate
 
 # Query parameters of every list; a filter of the same name could not be told apart.
 LIST_PARAMETERS = frozenset({"offset", "limit", "sort"})
@@ -41,6 +41,21 @@ def default_value(spec_field: Field, raw: Any) -> tuple[Any, str | None]:
     if written_as is not None and reason.removeprefix("Value error, ").startswith(written_as):
         return None, f"{written_as}, got {describe(raw)}"
     return None, f"the default {describe(raw)} breaks the field's own constraints: {reason}"
+
+
+def _check_ref(check: Checker, name: str, shape: RefField, loc: Loc) -> None:
+    """A ref's own rules: named after its relation, and nullable when deleting nulls it."""
+    if not name.endswith("_id") or name == "_id":
+        check.report(
+            loc,
+            f"a ref's name ends in '_id' (the rest names the relation): write '{name}_id'",
+            at_key=True,
+        )
+    if shape.on_delete == "set_null" and not shape.nullable:
+        check.report(
+            (*loc, "on_delete"),
+            "on_delete: set_null needs nullable: true (the reference becomes null)",
+        )
 
 
 def _frozen(value: Any) -> Any:
@@ -80,6 +95,9 @@ def check_field(check: Checker, name: str, loc: Loc) -> Field | None:
         for c in CONSTRAINTS
         if c.key in type(shape).model_fields
     }
+    if isinstance(shape, RefField):
+        _check_ref(check, name, shape, loc)
+        constraints |= {"to": shape.to, "on_delete": shape.on_delete}
     spec_field = Field(
         name=name,
         type=shape.type,

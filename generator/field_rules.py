@@ -26,6 +26,7 @@ from generator.field_samples import (
     DATETIMES,
     UUIDS,
     Draft,
+    Invalid,
     SampleKit,
     enum_samples,
     integer_samples,
@@ -33,11 +34,14 @@ from generator.field_samples import (
     text_samples,
 )
 from generator.runtime import support
+from generator.runtime.references import OnDelete as OnDelete
 
 FieldType = Literal[
-    "string", "text", "integer", "number", "boolean", "date", "datetime", "uuid", "enum"
+    "string", "text", "integer", "number", "boolean", "date", "datetime", "uuid", "enum", "ref"
 ]
 FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
+IdType = Literal["integer", "uuid"]
+ON_DELETE: tuple[OnDelete, ...] = get_args(OnDelete)
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,22 @@ class Field:
     index: bool = False
     filterable: bool = False
     sortable: bool = False
+    to: str | None = None
+    """A `ref`'s target resource."""
+    on_delete: OnDelete = "restrict"
+    """What deleting a `ref`'s target does to the rows pointing at it."""
+    target_id: IdType = "integer"
+    """The id type of a `ref`'s target, which is the type of the `ref`'s values."""
 
     @property
     def rule(self) -> TypeRule:
-        return TYPES[self.type]
+        # A `ref` holds its target's id, so its rules are those of that id type.
+        return REF_RULES[self.target_id] if self.type == "ref" else TYPES[self.type]
+
+    @property
+    def relation(self) -> str:
+        """A `ref`'s relation name: the field's name without `_id` (`project_id` -> `project`)."""
+        return self.name.removesuffix("_id")
 
     @property
     def ordered(self) -> bool:
@@ -127,7 +143,10 @@ def _set(value: Any) -> bool:
 def constraint_docs(field: Field) -> list[str]:
     """The docs' words for every constraint the field sets: limits first, then switches."""
     found = [(c, getattr(field, c.key)) for c in CONSTRAINTS if _set(getattr(field, c.key))]
-    return [c.doc(v) for c, v in found if not c.flag] + [c.doc(v) for c, v in found if c.flag]
+    target = [f"the id of a {field.to} of the same owner", f"on delete: {field.on_delete}"]
+    return (target if field.type == "ref" else []) + (
+        [c.doc(v) for c, v in found if not c.flag] + [c.doc(v) for c, v in found if c.flag]
+    )
 
 
 def _keywords(field: Field, implied: dict[str, Any] | None = None) -> tuple[tuple[str, Any], ...]:
@@ -292,6 +311,36 @@ TYPES: dict[FieldType, TypeRule] = {
         bad_filter="zz-not-a-value",
     ),
 }
+
+
+_ROW_ID_RANGE = (("ge", 1), ("le", support.INT64_MAX))
+REF_RULES: dict[IdType, TypeRule] = {
+    # Ids are positive BIGINTs: anything else can name no row, so it is refused as a value.
+    "integer": TypeRule(
+        annotation=lambda field: Annotation("StrictInt", "Field", _ROW_ID_RANGE),
+        read_type="int",
+        filter_type="Annotated[PlainInt, Field(ge=1, le=INT64_MAX)]",
+        column=lambda field: "int64_id()",
+        samples=lambda field, kit: Draft(
+            invalid=(
+                Invalid("zero, which no id is", 0),
+                Invalid("a string", "1"),
+                Invalid("a fraction", 1.5),
+                Invalid("a boolean", True),
+            )
+        ),
+        bad_filter="not-a-number",
+    ),
+    "uuid": TypeRule(
+        annotation=lambda field: Annotation("UUID"),
+        read_type="UUID",
+        filter_type="UUID",
+        column=lambda field: "sa.Uuid()",
+        samples=lambda field, kit: Draft(invalid=UUIDS.invalid),
+        bad_filter="not-a-uuid",
+    ),
+}
+"""A `ref`'s rules: its target's id, whose valid values only the database knows (no samples)."""
 
 
 def filter_type(field: Field) -> str:

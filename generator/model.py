@@ -11,7 +11,7 @@ from typing import Literal
 
 # A field and its rules are declared together; the generated app's range of BIGINT is its own.
 from generator.field_rules import Field as Field
-from generator.field_rules import FilterOperator, filter_alias
+from generator.field_rules import FilterOperator, IdType, filter_alias
 from generator.runtime.support import INT64_MAX as INT64_MAX
 from generator.runtime.support import INT64_MIN as INT64_MIN
 
@@ -32,8 +32,6 @@ OPERATION_ROUTES: dict[Operation, tuple[Method, Where]] = {
 OPERATIONS: tuple[Operation, ...] = tuple(OPERATION_ROUTES)
 METHODS: tuple[Method, ...] = ("DELETE", "GET", "PATCH", "POST", "PUT")
 """Every method some operation uses, sorted as `Allow` headers list them."""
-
-IdType = Literal["integer", "uuid"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +118,11 @@ class Resource:
         return tuple(field for field in self.fields if field.filterable)
 
     @property
+    def refs(self) -> tuple[Field, ...]:
+        """The `ref` fields: each points at a row of the same owner in its target."""
+        return tuple(field for field in self.fields if field.type == "ref")
+
+    @property
     def list_filters(self) -> tuple[ListFilter, ...]:
         """Every filter parameter of the list, in field order."""
         return tuple(
@@ -148,3 +151,16 @@ class Spec:
     prefix: str
     resources: tuple[Resource, ...]
     source: str
+
+    def target(self, field: Field) -> Resource:
+        """The resource a `ref` field points at (validation made sure there is one)."""
+        return next(resource for resource in self.resources if resource.name == field.to)
+
+    def referrers(self, target: Resource) -> tuple[tuple[Resource, Field], ...]:
+        """Every `ref` that points at `target`, with its resource, in spec order."""
+        return tuple(
+            (resource, field)
+            for resource in self.resources
+            for field in resource.refs
+            if field.to == target.name
+        )

@@ -31,7 +31,7 @@ _FRAMEWORK_ATTRIBUTES = frozenset(
 # Names the generated modules use for their own parameters and helpers, or import at module
 # level. A field of the same name would shadow them inside a class body (a class attribute
 # named `text` hides the `text()` used by the next column), so such names are refused.
-_GENERATED_MODULES = frozenset({"base", "support"})
+_GENERATED_MODULES = frozenset({"base", "support", "references"})
 _GENERATED_NAMES = frozenset(
     {
         "str",
@@ -70,6 +70,10 @@ RESERVED_RESOURCE_NAMES: dict[str, str] = {
     "COLUMNS": "a router's tuple of its table's columns",
     "FILTERS": "a router's list filter conditions",
     "OWNER": "a router's owner bind parameter",
+    "OwnedReference": "the foreign key of every ref field",
+    "Relation": "what `?include=` embeds",
+    "BeforeValidator": "the parsing of `?include=`",
+    "RELATIONS": "a router's relations by name",
 }
 """Names a resource may not take (nor start with a derived suffix), and why each is reserved.
 
@@ -81,7 +85,18 @@ templates use are reached through their modules (`sa.Index`, `fastapi.Query`), s
 `tests/generator/test_reserved_names.py` checks it against every generated module.
 """
 
-DERIVED_SUFFIXES = ("Create", "Replace", "Update", "Read", "Page", "OwnerParam", "IdParam", "Sort")
+DERIVED_SUFFIXES = (
+    "Create",
+    "Replace",
+    "Update",
+    "Read",
+    "Embedded",
+    "Include",
+    "Page",
+    "OwnerParam",
+    "IdParam",
+    "Sort",
+)
 """A resource `Task` also names `TaskCreate`, ..., `TaskSort` in its schemas and router."""
 
 

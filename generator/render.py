@@ -54,6 +54,7 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
     files: dict[PurePosixPath, str] = {
         PurePosixPath("__init__.py"): page("package.py.jinja", source),
         PurePosixPath("support.py"): copied("support.py", header),
+        PurePosixPath("references.py"): copied("references.py", header),
         PurePosixPath("models/__init__.py"): page(
             "models_init.py.jinja", source, models_index_view(spec)
         ),
@@ -68,13 +69,13 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
     for resource in spec.resources:
         module, source = resource.module, resource.source
         files[PurePosixPath(f"models/{module}.py")] = page(
-            "model.py.jinja", source, model_view(resource)
+            "model.py.jinja", source, model_view(spec, resource)
         )
         files[PurePosixPath(f"schemas/{module}.py")] = page(
-            "schemas.py.jinja", source, schemas_view(resource)
+            "schemas.py.jinja", source, schemas_view(spec, resource)
         )
         files[PurePosixPath(f"routers/{module}.py")] = page(
-            "router.py.jinja", source, router_view(resource, served)
+            "router.py.jinja", source, router_view(spec, resource, served)
         )
     files.update(render_tests(env, spec))
     return dict(sorted(files.items()))

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 import jinja2
 
 from generator.model import Spec
+from generator.ref_tests import ref_test_data
 from generator.views.tests import contract_test_view
 
 
@@ -23,6 +24,11 @@ def render_tests(env: jinja2.Environment, spec: Spec) -> dict[PurePosixPath, str
             source=spec.source
         )
     }
+    references = ref_test_data(spec)
+    if references is not None:
+        files[PurePosixPath("tests/test_references.py")] = env.get_template(
+            "references_test.py.jinja"
+        ).render(source=spec.source, view=references)
     for resource in spec.resources:
         view = contract_test_view(spec, resource)
         if view is not None:

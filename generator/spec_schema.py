@@ -31,7 +31,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from generator import naming
-from generator.field_rules import FIELD_TYPES, FieldType
+from generator.field_rules import FIELD_TYPES, ON_DELETE, FieldType, OnDelete
 from generator.model import INT64_MAX, INT64_MIN, OPERATIONS
 from generator.problems import describe, did_you_mean
 
@@ -197,6 +197,20 @@ def _operation(value: Any) -> str | None:
         return None
     hint = did_you_mean(value, OPERATIONS) if isinstance(value, str) else ""
     return f"unknown operation {describe(value)}; expected one of {', '.join(OPERATIONS)}{hint}"
+
+
+def _on_delete(value: Any) -> str | None:
+    if value in ON_DELETE:
+        return None
+    hint = did_you_mean(value, ON_DELETE) if isinstance(value, str) else ""
+    return f"expected one of {', '.join(ON_DELETE)}, got {describe(value)}{hint}"
+
+
+def _no_default(value: Any) -> str | None:
+    return (
+        "a ref takes no default: the row it points at is each owner's own; "
+        "make it nullable: true to leave it empty"
+    )
 
 
 def _enum_value(value: Any) -> str | None:
@@ -383,6 +397,15 @@ class EnumField(_FieldShape):
     )
 
 
+class RefField(_FieldShape):
+    """A row of the same owner in `to`; which resources exist is `validate`'s to check."""
+
+    type: Literal["ref"] = "ref"
+    to: Annotated[str, _checked(_resource_name)] = required("the resource it points at")
+    on_delete: Annotated[OnDelete, _checked(_on_delete)] = "restrict"
+    default: Annotated[Any, _checked(_no_default)] = None
+
+
 FieldShape = Annotated[
     StringField
     | TextField
@@ -392,7 +415,8 @@ FieldShape = Annotated[
     | DateField
     | DatetimeField
     | UuidField
-    | EnumField,
+    | EnumField
+    | RefField,
     Discriminator("type"),
 ]
 FIELD_SHAPE: TypeAdapter[_FieldShape] = TypeAdapter(FieldShape)

@@ -11,6 +11,7 @@ mistake.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from generator.model import OPERATIONS, ListSettings, Owner, Resource, Spec
 from generator.problems import Problem, describe, did_you_mean
 from generator.shape_errors import Checker, Loc
 from generator.spec_schema import (
+    SERVER_MANAGED,
     DocumentShape,
     ResourceShape,
     spec_field_name_problem,
@@ -42,6 +44,8 @@ class _Built:
 
     resource: Resource
     where: dict[str, Position]
+    targets: dict[str, Position]
+    """Where each `ref` field names its target (`to`), by field name."""
 
 
 def _placeholder_of(path: str | None) -> str | None:
@@ -122,6 +126,7 @@ def _resource(check: Checker, name: str) -> _Built | None:
         elif (built := check_field(check, key, (*loc, "fields", key))) is not None:
             fields.append(built)
     fields_built = len(check.problems) == count_before
+    _check_relations(check, fields, owner, loc)
     if shape is None:
         return None
     table = shape.table or naming.plural(naming.snake_case(name))
@@ -165,7 +170,66 @@ def _resource(check: Checker, name: str) -> _Built | None:
     for kind in ("table", "path"):
         given = kind in shape.model_fields_set
         where[kind] = locate(check.document.content, (*loc, kind)).value if given else named
-    return _Built(resource, where)
+    targets = {
+        field.name: locate(check.document.content, (*loc, "fields", field.name, "to")).value
+        for field in fields
+        if field.type == "ref"
+    }
+    return _Built(resource, where, targets)
+
+
+def _check_relations(check: Checker, fields: list[Field], owner: Owner | None, loc: Loc) -> None:
+    """A relation's name (a ref without `_id`) becomes a key of the row's JSON with `include`,
+    so it must not be the name of a column of the row."""
+    columns = {field.name for field in fields} | set(SERVER_MANAGED)
+    if owner is not None:
+        columns.add(owner.field)
+    for field in fields:
+        if field.type != "ref":
+            continue
+        if field.relation in columns:
+            problem: str | None = (
+                f"the relation {field.relation!r} of this ref has the name of a field "
+                f"of the resource; rename one of them"
+            )
+        else:
+            problem = naming.field_name_problem(field.relation)
+            if problem is not None:
+                problem = f"the relation's name (the field's without '_id'): {problem}"
+        if problem is not None:
+            check.report((*loc, "fields", field.name), problem, at_key=True)
+
+
+def _resolve_refs(built: list[_Built]) -> tuple[list[_Built], list[Problem]]:
+    """Each `ref` pointed at its target, whose id type becomes the ref's value type."""
+    by_name = {b.resource.name: b.resource for b in built}
+    problems: list[Problem] = []
+    resolved: list[_Built] = []
+    for entry in built:
+        resource = entry.resource
+        fields = []
+        for field in resource.fields:
+            if field.type == "ref" and field.to is not None:
+                target = by_name.get(field.to)
+                if target is None:
+                    where = entry.targets[field.name]
+                    problems.append(
+                        Problem(
+                            resource.file,
+                            where.line,
+                            where.column,
+                            f"resources.{resource.name}.fields.{field.name}.to",
+                            f"no resource named {field.to!r} in the spec"
+                            f"{did_you_mean(field.to, list(by_name))}",
+                        )
+                    )
+                    continue
+                field = dataclasses.replace(field, target_id=target.id_type)
+            fields.append(field)
+        resolved.append(
+            dataclasses.replace(entry, resource=dataclasses.replace(resource, fields=tuple(fields)))
+        )
+    return resolved, problems
 
 
 def build_spec(
@@ -193,6 +257,8 @@ def build_spec(
                 built.append(found_resource)
         problems += check.problems
     problems += _cross_checks(built, prefixes)
+    built, ref_problems = _resolve_refs(built)
+    problems += ref_problems
     if problems:
         return None, sorted(problems)
     prefix = prefixes[0][0] if prefixes else DEFAULT_PREFIX

@@ -13,12 +13,13 @@ from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import text
+from sqlalchemy import ForeignKeyConstraint, inspect, text
 from sqlalchemy.engine import Connection
 
 from app.db import make_engine
 from app.settings import ConfigError, load_settings
 from generated.models import Base
+from generated.references import OwnedReference, has_column_list, set_null_trigger
 from generated.support import UTCDateTime
 
 target_metadata = Base.metadata
@@ -36,6 +37,56 @@ def render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | 
     return False
 
 
+def include_object(
+    item: Any, name: str | None, kind: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Leave out the one difference that is not one: SQLite stores a `set_null` reference
+    without PostgreSQL's column list (a trigger nulls the field there instead)."""
+    if kind != "foreign_key_constraint" or not isinstance(compare_to, ForeignKeyConstraint):
+        return True
+    actions = {item.ondelete, compare_to.ondelete}
+    return not (None in actions and any(has_column_list(action) for action in actions))
+
+
+def _sqlite_triggers(connection: Connection) -> tuple[list[str], list[str]]:
+    """The `set_null` triggers there are, and those the models want where their tables and
+    columns exist (an older revision may lack them)."""
+    found = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    inspector = inspect(connection)
+    tables = set(inspector.get_table_names())
+    wanted = []
+    for table in target_metadata.sorted_tables:
+        for reference in table.foreign_key_constraints:
+            if not (isinstance(reference, OwnedReference) and has_column_list(reference.ondelete)):
+                continue
+            target = reference.elements[0].column.table.name
+            columns = (
+                {c["name"] for c in inspector.get_columns(table.name)}
+                if table.name in tables
+                else set()
+            )
+            if target in tables and reference.field in columns:
+                wanted.append(set_null_trigger(reference))
+    names = [row[0] for row in found if row[0].startswith("fk_") and row[0].endswith("_set_null")]
+    return names, wanted
+
+
+def _run_sqlite_migrations(connection: Connection) -> None:
+    """Migrate with foreign keys off (table rebuilds would otherwise act on the rows pointing
+    at the rebuilt table), the `set_null` triggers dropped and made anew, then check every
+    foreign key: a revision that leaves a row pointing at nothing, or across owners, fails."""
+    existing, _ = _sqlite_triggers(connection)
+    for name in existing:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    context.run_migrations()
+    _, wanted = _sqlite_triggers(connection)
+    for statement in wanted:
+        connection.exec_driver_sql(statement)
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise SystemExit(f"error: rows break foreign keys after migrating: {broken[:10]}")
+
+
 def _configure(connection: Connection | None = None, **extra: Any) -> None:
     context.configure(
         connection=connection,
@@ -44,6 +95,7 @@ def _configure(connection: Connection | None = None, **extra: Any) -> None:
         compare_server_default=True,
         render_as_batch=True,
         render_item=render_item,
+        include_object=include_object,
         # Every constraint is named by the metadata's naming convention, which is what
         # Alembic's by-name CHECK comparison needs to detect enum CHECKs without false alarms.
         autogenerate_plugins=["alembic.autogenerate.*", "alembic.ext.checkconstraint_byname"],
@@ -60,7 +112,10 @@ def _run(connection: Connection) -> None:
             # for this transaction only, which holds one server connection throughout.
             milliseconds = int(MIGRATION_STATEMENT_TIMEOUT * 1000)
             connection.execute(text(f"SET LOCAL statement_timeout = {milliseconds}"))
-        context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            _run_sqlite_migrations(connection)
+        else:
+            context.run_migrations()
 
 
 async def run_online() -> None:
@@ -70,7 +125,7 @@ async def run_online() -> None:
         raise SystemExit(f"error: {error}") from None
     settings = settings.model_copy(update={"db_statement_timeout": MIGRATION_STATEMENT_TIMEOUT})
     try:
-        engine = make_engine(settings, autocommit=False)
+        engine = make_engine(settings, autocommit=False, foreign_keys=False)
     except ConfigError as error:
         raise SystemExit(f"error: {error}") from None
     try:

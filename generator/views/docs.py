@@ -54,6 +54,8 @@ class ResourceDoc:
     unserved: tuple[Unserved, ...]
     fields: tuple[FieldRow, ...]
     listing: Listing | None
+    relations: tuple[tuple[str, str], ...]
+    """Each relation `?include=` embeds, and its target."""
     examples: tuple[Example, ...]
 
 
@@ -63,6 +65,36 @@ class DocsView:
 
     prefix: str
     resources: tuple[ResourceDoc, ...]
+    diagram: tuple[str, ...]
+    """The lines of a Mermaid entity-relationship diagram, when the spec has references."""
+
+
+# Mermaid's ends of a relation: exactly one target, or zero or one (a nullable reference);
+# rows pointing at it: zero or one (a unique reference) or zero or more.
+_TARGET_END = {False: "||", True: "|o"}
+_ROWS_END = {False: "o{", True: "o|"}
+
+
+def er_diagram(spec: Spec) -> tuple[str, ...]:
+    """Each resource with its columns, and a line per reference from its target to its rows."""
+    if not any(resource.refs for resource in spec.resources):
+        return ()
+    lines = ["erDiagram"]
+    for resource in spec.resources:
+        lines.append(f"    {resource.name} {{")
+        lines.append(f"        {resource.id_type} id PK")
+        lines.append(f"        string {resource.owner.field}")
+        for field in resource.fields:
+            kind = field.target_id if field.type == "ref" else field.type
+            lines.append(f"        {kind} {field.name}{' FK' if field.type == 'ref' else ''}")
+        lines.append("    }")
+    for resource in spec.resources:
+        for field in resource.refs:
+            ends = f"{_TARGET_END[field.nullable]}--{_ROWS_END[field.unique]}"
+            lines.append(
+                f'    {field.to} {ends} {resource.name} : "{field.name} ({field.on_delete})"'
+            )
+    return tuple(lines)
 
 
 def _listing(resource: Resource, prefix: str) -> Listing | None:
@@ -98,6 +130,7 @@ def _resource_doc(resource: Resource, prefix: str) -> ResourceDoc:
         unserved=unserved(resource),
         fields=field_rows(resource),
         listing=_listing(resource, prefix),
+        relations=tuple((field.relation, field.to or "") for field in resource.refs),
         examples=examples(resource, prefix),
     )
 
@@ -106,4 +139,5 @@ def docs_view(spec: Spec) -> DocsView:
     return DocsView(
         prefix=spec.prefix or "/",
         resources=tuple(_resource_doc(resource, spec.prefix) for resource in spec.resources),
+        diagram=er_diagram(spec),
     )

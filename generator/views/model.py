@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from generator.field_code import field_code
-from generator.model import Resource
+from generator.model import Resource, Spec
 from generator.naming import MAX_IDENTIFIER_LENGTH
 
 
@@ -28,6 +28,17 @@ class IndexView:
 
 
 @dataclass(frozen=True)
+class ReferenceView:
+    """FOREIGN KEY (owner, field) REFERENCES target (target owner, id), and its action."""
+
+    name: str
+    field: str
+    target_table: str
+    target_owner: str
+    on_delete: str
+
+
+@dataclass(frozen=True)
 class ModelView:
     """What `model.py.jinja` shows: the table, its constraints and indexes, its columns."""
 
@@ -35,14 +46,17 @@ class ModelView:
     table: str
     owner: str
     unique_fields: tuple[str, ...]
+    target_key: str | None
+    """The name of UNIQUE (owner, id), which the references to this table point at."""
+    references: tuple[ReferenceView, ...]
     enum_checks: tuple[tuple[str, tuple[str, ...]], ...]
     indexes: tuple[IndexView, ...]
     columns: tuple[Column, ...]
 
 
-def index_name(table: str, columns: list[str]) -> str:
-    """A deterministic index name that fits PostgreSQL's 63-byte identifiers."""
-    name = f"ix_{table}_{'_'.join(columns)}"
+def index_name(table: str, columns: list[str], prefix: str = "ix") -> str:
+    """A deterministic index (or constraint) name that fits PostgreSQL's 63-byte identifiers."""
+    name = f"{prefix}_{table}_{'_'.join(columns)}"
     if len(name) <= MAX_IDENTIFIER_LENGTH:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
@@ -56,7 +70,9 @@ def _indexes(resource: Resource) -> tuple[IndexView, ...]:
     for key in resource.sort_keys:
         wanted.append((owner, key.name) if key.name == "id" else (owner, key.name, "id"))
     for field in resource.fields:
-        if field.index and not field.sortable and not field.unique:
+        # A reference is looked up by its target when the target goes (cascade, set_null,
+        # restrict): each needs an owner-leading index, as the filter on it does.
+        if (field.index or field.type == "ref") and not field.sortable and not field.unique:
             wanted.append((owner, field.name))
     unique: list[tuple[str, ...]] = []
     for columns in wanted:
@@ -84,12 +100,40 @@ def _columns(resource: Resource) -> tuple[Column, ...]:
     return tuple(columns)
 
 
-def model_view(resource: Resource) -> ModelView:
+def reference_name(resource: Resource, field: str, target: Resource) -> str:
+    """The foreign key's name, which the router maps a refused write back to its field by."""
+    return index_name(resource.table, [resource.owner.field, field, target.table], prefix="fk")
+
+
+def _references(spec: Spec, resource: Resource) -> tuple[ReferenceView, ...]:
+    references = []
+    for field in resource.refs:
+        target = spec.target(field)
+        references.append(
+            ReferenceView(
+                name=reference_name(resource, field.name, target),
+                field=field.name,
+                target_table=target.table,
+                target_owner=target.owner.field,
+                on_delete=field.on_delete,
+            )
+        )
+    return tuple(references)
+
+
+def model_view(spec: Spec, resource: Resource) -> ModelView:
+    owner = resource.owner.field
     return ModelView(
         name=resource.name,
         table=resource.table,
-        owner=resource.owner.field,
+        owner=owner,
         unique_fields=tuple(field.name for field in resource.fields if field.unique),
+        target_key=(
+            index_name(resource.table, [owner, "id"], prefix="uq")
+            if spec.referrers(resource)
+            else None
+        ),
+        references=_references(spec, resource),
         enum_checks=tuple(
             (field.name, field.values) for field in resource.fields if field.type == "enum"
         ),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.field_rules import filter_type
-from generator.model import INT64_MAX, ListSettings, Method, Operation, Owner, Resource
+from generator.model import INT64_MAX, ListSettings, Method, Operation, Owner, Resource, Spec
 from generator.naming import plural
 from generator.routes import ServedPath
+from generator.views.schemas import relation_targets
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,16 @@ class FilterView:
     description: str
     bind: str
     bound_condition: str
+
+
+@dataclass(frozen=True)
+class RelationView:
+    """A relation `?include=` embeds: the reference, and the target's model and read schema."""
+
+    name: str
+    field: str
+    target: str
+    target_owner: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,15 @@ class RouterView:
     endpoints: dict[Operation, Endpoint]
     """The served operations only; a template serves an operation when it has an entry."""
     refused: tuple[RefusedRoute, ...]
+    has_references: bool
+    """Whether a write may name a row its owner lacks, which the database refuses."""
+    is_target: bool
+    """Whether references point at this resource, so that a delete may be refused (409)."""
+    relations: tuple[RelationView, ...]
+    row_schema: str
+    """What list and read answer with: the read schema, with the embeddable relations if any."""
+    imports: tuple[tuple[str, str], ...]
+    """The other resources' modules and names the relations need (models and schemas)."""
 
 
 _COMPARISONS = {"eq": ("==", "equals"), "gte": (">=", "is at least"), "lte": ("<=", "is at most")}
@@ -132,7 +152,7 @@ def _endpoints(resource: Resource) -> dict[Operation, Endpoint]:
     return endpoints
 
 
-def router_view(resource: Resource, paths: tuple[ServedPath, ...]) -> RouterView:
+def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -> RouterView:
     """`paths` is the spec's served-path table; the resource's own entries give its 405s."""
     integer = resource.id_type == "integer"
     return RouterView(
@@ -160,6 +180,24 @@ def router_view(resource: Resource, paths: tuple[ServedPath, ...]) -> RouterView
             )
             for path in paths
             if path.resource is resource and path.refused
+        ),
+        has_references=bool(resource.refs),
+        is_target=bool(spec.referrers(resource)),
+        relations=tuple(
+            RelationView(name, field.name, target.name, target.owner.field)
+            for field, (name, target) in zip(
+                resource.refs, relation_targets(spec, resource), strict=True
+            )
+        ),
+        row_schema=f"{resource.name}{'Embedded' if resource.refs else 'Read'}",
+        imports=tuple(
+            sorted(
+                {
+                    (target.module, target.name)
+                    for _, target in relation_targets(spec, resource)
+                    if target is not resource
+                }
+            )
         ),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.field_code import field_code
-from generator.model import Resource
+from generator.model import Resource, Spec
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,18 @@ class SchemasView:
     create_fields: tuple[Attribute, ...]
     update_fields: tuple[Attribute, ...]
     read_fields: tuple[Attribute, ...]
+    relations: tuple[tuple[str, str], ...]
+    """Each relation `?include=` may embed, and its target's resource name."""
+    imports: tuple[tuple[str, str], ...]
+    """The other resources' schema modules and read schemas the embedded targets need."""
 
 
-def schemas_view(resource: Resource) -> SchemasView:
+def relation_targets(spec: Spec, resource: Resource) -> tuple[tuple[str, Resource], ...]:
+    """Each relation of the resource and the resource it embeds."""
+    return tuple((field.relation, spec.target(field)) for field in resource.refs)
+
+
+def schemas_view(spec: Spec, resource: Resource) -> SchemasView:
     codes = [field_code(resource, field) for field in resource.fields]
     id_type = "int" if resource.id_type == "integer" else "UUID"
     read = [Attribute("id", id_type), Attribute(resource.owner.field, "str")]
@@ -63,4 +72,14 @@ def schemas_view(resource: Resource) -> SchemasView:
             for c in codes
         ),
         read_fields=tuple(read),
+        relations=tuple((name, target.name) for name, target in relation_targets(spec, resource)),
+        imports=tuple(
+            sorted(
+                {
+                    (target.module, f"{target.name}Read")
+                    for _, target in relation_targets(spec, resource)
+                    if target is not resource
+                }
+            )
+        ),
     )

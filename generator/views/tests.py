@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from generator import contract
@@ -75,7 +74,7 @@ def contract_test_view(spec: Spec, resource: Resource) -> ContractTestView | Non
         timestamps=resource.timestamps,
         list=resource.list,
         operations=resource.operations,
-        collection_template=re.sub(r"\{[^}]*\}", "{owner}", collection),
+        collection_template=contract.collection_template(spec, resource),
         openapi_collection=collection,
         openapi_item=item,
         openapi_operations=tuple(

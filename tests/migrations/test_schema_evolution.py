@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from app.db import make_engine
 from app.settings import Settings
@@ -108,8 +110,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     yield url
 
 
-def test_adding_fields_and_a_resource_keeps_every_row(project: Path, empty_database: str) -> None:
-    url = empty_database
+def _migrate_with_tasks(project: Path, url: str) -> None:
+    """The committed schema, with tasks of two owners in it."""
     _make(project, url, "migrate")
     _execute(
         url,
@@ -118,6 +120,11 @@ def test_adding_fields_and_a_resource_keeps_every_row(project: Path, empty_datab
         "('alice', 'two', 'd', true, '2026-01-02 00:00:00', '2026-01-02 00:00:00'), "
         "('bob', 'three', NULL, false, '2026-01-03 00:00:00', '2026-01-03 00:00:00')",
     )
+
+
+def test_adding_fields_and_a_resource_keeps_every_row(project: Path, empty_database: str) -> None:
+    url = empty_database
+    _migrate_with_tasks(project, url)
     before = _query(url, "SELECT id, user_id, title, description, completed FROM tasks ORDER BY id")
 
     spec = project / "spec" / "tasks.yaml"
@@ -201,3 +208,98 @@ def test_the_committed_migrations_round_trip(empty_database: str) -> None:
     for step in (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"), ("check",)):
         result = run_alembic(empty_database, *step)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+NEW_REFERENCES = """\
+      project_id:
+        type: ref
+        to: Project
+        nullable: true
+        on_delete: set_null
+      parent_id:
+        type: ref
+        to: Task
+        nullable: true
+        on_delete: cascade
+"""
+
+NEW_TARGET = """\
+  Project:
+    fields:
+      name:
+        type: string
+        max_length: 100
+"""
+
+
+def _add_references(project: Path) -> None:
+    """Task, already populated, gets a reference to a new resource and one to itself."""
+    spec = project / "spec" / "tasks.yaml"
+    source = spec.read_text().replace("    list:\n", NEW_REFERENCES + "    list:\n", 1)
+    spec.write_text(source + NEW_TARGET)
+
+
+def test_adding_references_and_their_target_keeps_every_row(
+    project: Path, empty_database: str
+) -> None:
+    url = empty_database
+    _migrate_with_tasks(project, url)
+    before = _query(url, "SELECT * FROM tasks ORDER BY id")
+    _add_references(project)
+    _make(project, url, "generate")
+    _make(project, url, "migration", "m=projects and subtasks")
+    revision = (project / "migrations" / "versions" / "0002_projects_and_subtasks.py").read_text()
+    for expected in (
+        'create_table(\n        "projects"',
+        "uq_projects_user_id_id",
+        "uq_tasks_user_id_id",
+        "fk_tasks_user_id_project_id_projects",
+        'ondelete="SET NULL (project_id)"',
+        "fk_tasks_user_id_parent_id_tasks",
+        "ix_tasks_user_id_project_id",
+    ):
+        assert expected in revision, f"{expected} missing from the revision:\n{revision}"
+    _make(project, url, "migrate")
+    after = _query(url, "SELECT * FROM tasks ORDER BY id")
+    assert after == [{**row, "project_id": None, "parent_id": None} for row in before]
+    check = run_alembic_in(project, url, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    # The new key holds: a task cannot point at another owner's project.
+    _execute(
+        url,
+        "INSERT INTO projects (user_id, name, created_at, updated_at) "
+        "VALUES ('alice', 'home', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    )
+    with pytest.raises(IntegrityError):
+        _execute(url, "UPDATE tasks SET project_id = 1 WHERE user_id = 'bob'")
+    _execute(url, "UPDATE tasks SET project_id = 1 WHERE user_id = 'alice'")
+    _execute(url, "DELETE FROM projects WHERE user_id = 'alice'")
+    assert _query(url, "SELECT * FROM tasks ORDER BY id") == after
+    for step in (("downgrade", "0001"), ("upgrade", "head")):
+        result = run_alembic_in(project, url, *step)
+        assert result.returncode == 0, result.stderr
+    assert len(_query(url, "SELECT id FROM tasks")) == len(before)
+
+
+def test_a_missing_reference_constraint_fails_the_migration_check(
+    project: Path, empty_database: str
+) -> None:
+    url = empty_database
+    _add_references(project)
+    _make(project, url, "generate")
+    _make(project, url, "migration", "m=projects and subtasks")
+    revision = project / "migrations" / "versions" / "0002_projects_and_subtasks.py"
+    source = revision.read_text()
+    # The statement that adds the reference's foreign key, as autogenerate wrote it.
+    without = re.sub(
+        r"\n( *)batch_op\.create_foreign_key\(\n"
+        r"\1 +\"fk_tasks_user_id_project_id_projects\"(?:.*\n)*?\1\)",
+        "",
+        source,
+    )
+    assert without != source, f"no foreign key to leave out:\n{source}"
+    revision.write_text(without)
+    _make(project, url, "migrate")
+    check = run_alembic_in(project, url, "check")
+    assert check.returncode != 0, check.stdout + check.stderr
+    assert "fk_tasks_user_id_project_id_projects" in check.stdout + check.stderr

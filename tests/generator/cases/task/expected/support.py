@@ -234,8 +234,9 @@ def json_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Serialise a response model once, in Pydantic's core, and skip FastAPI's re-validation."""
+    # Fields never set are left out: relations that `?include=` did not name.
     return Response(
-        content=model.__pydantic_serializer__.to_json(model),
+        content=model.__pydantic_serializer__.to_json(model, exclude_unset=True),
         status_code=status_code,
         headers=headers,
         media_type="application/json",
