@@ -5,6 +5,7 @@ from __future__ import annotations
 from generator.load import SpecDocument, load_document
 from generator.model import Spec
 from generator.problems import Problem
+from generator.runtime.references import split_names
 from generator.validate import build_spec
 
 PROJECTS = """\
@@ -58,3 +59,9 @@ def test_a_target_named_in_no_file_is_refused_where_it_is_written() -> None:
         ("spec/tasks.yaml", 7, 35, "resources.Task.fields.project_id.to")
     ]
     assert problems[0].message == "no resource named 'Projects' in the spec"
+
+
+def test_include_names_come_in_one_order_whatever_order_the_client_sends() -> None:
+    """The statement cache is keyed by the names: one entry per set, not one per ordering."""
+    assert split_names(["project,parent"]) == ["parent", "project"]
+    assert split_names(["parent", "project,parent"]) == ["parent", "project"]

@@ -62,11 +62,13 @@ class OwnedReference(ForeignKeyConstraint):
             event.listen(self, "after_parent_attach", self._add_sqlite_trigger)
 
     def _add_sqlite_trigger(self, _constraint: Any, table: Table) -> None:
-        def create(_table: Table, connection: Connection, **_kw: Any) -> None:
+        def create(_metadata: Any, connection: Connection, **_kw: Any) -> None:
             if connection.dialect.name == "sqlite":
                 connection.exec_driver_sql(set_null_trigger(self))
 
-        event.listen(table, "after_create", create)
+        # Once every table exists: the trigger sits on the target, which two resources that
+        # point at each other cannot both create before the other.
+        event.listen(table.metadata, "after_create", create)
 
 
 def set_null_trigger(reference: ForeignKeyConstraint) -> str:
@@ -226,10 +228,13 @@ class Relation:
 
 
 def split_names(value: object) -> object:
-    """`?include=a,b`, or `?include=a&include=b`: each name once, in the order given."""
+    """`?include=a,b`, or `?include=a&include=b`: each name once, sorted.
+
+    One order per set of names, so the statement cache holds a statement per set rather than
+    one per ordering a client may send.
+    """
     if isinstance(value, list):
-        names = [name for item in value for name in str(item).split(",")]
-        return list(dict.fromkeys(names))
+        return sorted({name for item in value for name in str(item).split(",")})
     return value
 
 
