@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from generator.field_rules import CONSTRAINTS, Field, validator
 from generator.problems import describe
 from generator.shape_errors import Checker, Loc
-from generator.spec_schema import FIELD_SHAPE, RefField, has_nul_or_surrogate
+from generator.spec_schema import FIELD_SHAPE, RefField
+from generator.spec_values import has_nul_or_surrogate
 
 # Query parameters of every list; a filter of the same name could not be told apart.
 LIST_PARAMETERS = frozenset({"offset", "limit", "sort"})

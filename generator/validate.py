@@ -23,12 +23,8 @@ from generator.load import Position, SpecDocument, YamlMap, locate
 from generator.model import OPERATIONS, ListSettings, Owner, Resource, Spec
 from generator.problems import Problem, describe, did_you_mean
 from generator.shape_errors import Checker, Loc
-from generator.spec_schema import (
-    SERVER_MANAGED,
-    DocumentShape,
-    ResourceShape,
-    spec_field_name_problem,
-)
+from generator.spec_schema import DocumentShape, ResourceShape
+from generator.spec_values import SERVER_MANAGED, spec_field_name_problem
 
 DEFAULT_PREFIX = "/api"
 DEFAULT_OWNER_FIELD = "user_id"
