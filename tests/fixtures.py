@@ -184,7 +184,9 @@ def scratch_postgres_url(name: str) -> str | None:
     """A freshly created, empty PostgreSQL database beside TEST_DATABASE_URL's, or None.
 
     Tests that migrate a different schema (a copy of the project with another spec) must not
-    share the database the rest of the session has migrated.
+    share the database the rest of the session has migrated. The name is prefixed with the
+    base database's, so two runs against one server with different TEST_DATABASE_URL
+    databases never drop each other's scratch databases.
     """
     base = postgres_url()
     if base is None:
@@ -195,6 +197,7 @@ def scratch_postgres_url(name: str) -> str | None:
     from sqlalchemy.engine import make_url
 
     url = make_url(base)
+    name = f"{url.database}_{name}"[:63]  # PostgreSQL's identifier limit
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     async def recreate() -> None:
