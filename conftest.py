@@ -4,4 +4,4 @@ The generated tests in generated/tests/ only name fixtures (`client`, `owner`, `
 they never import hand-written code, which keeps the dependency pointing one way.
 """
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.bearer", "tests.fixtures"]

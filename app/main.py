@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.auth import build_verifier, spec_policy
 from app.body_limit import BodyLimitedFastAPI, payload_too_large
 from app.db import Database
 from app.errors import AllowedMethods, install_error_handlers, served_by
@@ -25,6 +26,9 @@ from generated.routers import API_PREFIX, ROUTER_BUILDERS, SERVED_METHODS
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A fully wired app; tests pass their own `Settings` (for example another database)."""
     settings = settings or load_settings()
+    policy = spec_policy()
+    # Refuses to build an app that would serve a bearer-jwt spec without checking tokens.
+    verifier = build_verifier(settings, policy) if policy is not None else None
     database = Database(settings)
 
     @asynccontextmanager
@@ -40,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_size=settings.max_body_bytes,
     )
     app.state.database = database
+    if verifier is not None:
+        app.state.token_verifier = verifier  # what generated/bearer.py's dependency asks
     # The contract has no trailing-slash URLs: '/tasks/' is an unknown route (404), not a 307.
     app.router.redirect_slashes = False
     install_error_handlers(app)

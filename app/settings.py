@@ -6,9 +6,9 @@ value stops the app with a message naming the variable instead of failing later 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/app.db"
@@ -59,6 +59,46 @@ class Settings(BaseSettings):
         ),
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1, description="Largest request body.")
+    # Bearer tokens (specs with `auth: {type: bearer-jwt}`); unused by a spec without auth.
+    auth_jwks_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="The issuer's JWKS URL, e.g. Better Auth's <BETTER_AUTH_URL>/api/auth/jwks.",
+    )
+    auth_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="A shared HS256 secret (at least 32 bytes, as RFC 7518 asks of HS256 keys).",
+    )
+    auth_issuer: str | None = Field(
+        default=None, min_length=1, description="When set, tokens must carry this `iss`."
+    )
+    auth_audience: str | None = Field(
+        default=None, min_length=1, description="When set, tokens must carry this `aud`."
+    )
+    auth_leeway_seconds: float = Field(
+        default=30, ge=0, le=3600, description="Clock skew allowed for `exp`, `nbf` and `iat`."
+    )
+    auth_jwks_min_refetch_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=3600,
+        description=(
+            "Least time between two fetches of the key set for an unknown `kid`, counted from "
+            "the last attempt, failed or not."
+        ),
+    )
+
+
+SECRET_SETTINGS = frozenset({"auth_secret"})
+"""Settings whose value an error message must never repeat."""
+
+
+def _shown(error: Any) -> str:
+    """The refused value as the message shows it: a secret's is never repeated."""
+    if error["loc"] and error["loc"][0] in SECRET_SETTINGS:
+        return "a hidden value"
+    return repr(error.get("input"))
 
 
 def load_settings() -> Settings:
@@ -67,7 +107,7 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         lines = [
-            f"  {'.'.join(map(str, e['loc'])).upper()}: {e['msg']} (got {e.get('input')!r})"
+            f"  {'.'.join(map(str, e['loc'])).upper()}: {e['msg']} (got {_shown(e)})"
             for e in error.errors()
         ]
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None

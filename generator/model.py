@@ -145,12 +145,22 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class BearerAuth:
+    """`auth: {type: bearer-jwt}`: the owner is a token's claim, checked against the path."""
+
+    owner_claim: str
+    algorithms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Spec:
     """The whole validated spec: the API prefix and every resource, in spec order."""
 
     prefix: str
     resources: tuple[Resource, ...]
     source: str
+    auth: BearerAuth | None = None
+    """None when the path alone names the owner (no `auth`, or `type: none`)."""
 
     def target(self, field: Field) -> Resource:
         """The resource a `ref` field points at (validation made sure there is one)."""

@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 import jinja2
 
 from generator.model import Spec
-from generator.render_tests import render_tests
+from generator.render_tests import COPY_HEADER, render_tests
 from generator.render_values import literal, text_literal
 from generator.routes import served_paths
 from generator.runtime import copied
@@ -22,9 +22,6 @@ from generator.views.model import model_view
 from generator.views.package import models_index_view, routers_index_view
 from generator.views.router import router_view
 from generator.views.schemas import schemas_view
-
-# The header of a module copied from `generator/runtime`: the one every generated file has.
-COPY_HEADER = '{% import "_macros.jinja" as m %}{{ m.header(source) }}'
 
 
 def _environment() -> jinja2.Environment:
@@ -77,5 +74,8 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
         files[PurePosixPath(f"routers/{module}.py")] = page(
             "router.py.jinja", source, router_view(spec, resource, served)
         )
+    if spec.auth is not None:
+        files[PurePosixPath("auth.py")] = page("auth.py.jinja", spec.source, spec.auth)
+        files[PurePosixPath("bearer.py")] = copied("bearer.py", header)
     files.update(render_tests(env, spec))
     return dict(sorted(files.items()))

@@ -14,7 +14,12 @@ import jinja2
 
 from generator.model import Spec
 from generator.ref_tests import ref_test_data
+from generator.runtime import copied
+from generator.views.auth_tests import auth_test_view
 from generator.views.tests import contract_test_view
+
+COPY_HEADER = '{% import "_macros.jinja" as m %}{{ m.header(source) }}'
+"""The header of a module copied from `generator/runtime`: the one every generated file has."""
 
 
 def render_tests(env: jinja2.Environment, spec: Spec) -> dict[PurePosixPath, str]:
@@ -29,6 +34,13 @@ def render_tests(env: jinja2.Environment, spec: Spec) -> dict[PurePosixPath, str
         files[PurePosixPath("tests/test_references.py")] = env.get_template(
             "references_test.py.jinja"
         ).render(source=spec.source, view=references)
+    auth = auth_test_view(spec)
+    if auth is not None:
+        header = env.from_string(COPY_HEADER).render(source=spec.source)
+        files[PurePosixPath("tests/_auth.py")] = copied("auth_helpers.py", header)
+        files[PurePosixPath("tests/test_auth.py")] = env.get_template("auth_test.py.jinja").render(
+            source=spec.source, view=auth
+        )
     for resource in spec.resources:
         view = contract_test_view(spec, resource)
         if view is not None:

@@ -67,11 +67,23 @@ class ApiShape(Shape):
     prefix: Annotated[str | None, checks.checked(checks.prefix)] = None
 
 
+class AuthShape(Shape):
+    """Who the owner is: the path alone (`none`) or a verified bearer token's claim."""
+
+    type: Annotated[str, checks.checked(checks.auth_type)] = "none"
+    owner_claim: Annotated[str | None, checks.checked(checks.claim_name)] = None
+    algorithms: Annotated[
+        list[Annotated[str, checks.checked(checks.jwt_algorithm)]] | None,
+        checks.non_empty_list(f"algorithms ({', '.join(checks.JWT_ALGORITHMS)})"),
+    ] = None
+
+
 class DocumentShape(Shape):
     """One spec file; its resources are checked one by one (`ResourceShape`)."""
 
     version: Annotated[int, checks.checked(checks.version)] = required(f"expected {SPEC_VERSION}")
     api: ApiShape = Key(default_factory=ApiShape)
+    auth: AuthShape | None = None
     resources: Annotated[
         dict[Annotated[str, checks.checked(checks.resource_name)], Body],
         checks.at_least_one("resource"),

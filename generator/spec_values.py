@@ -25,6 +25,12 @@ MAX_FINITE_INT = 2**1023
 # PostgreSQL's largest VARCHAR length.
 MAX_VARCHAR_LENGTH = 10_485_760
 MAX_LIMIT = 1_000_000
+AUTH_TYPES = ("none", "bearer-jwt")
+JWT_ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
+"""The algorithms a bearer-jwt spec may list: Better Auth's default (EdDSA), the common
+asymmetric ones, and HS256 for a shared secret. `none` is never one of them."""
+# A JSON object key a claim may have; plain enough to show in docs and error messages.
+CLAIM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$")
 # Always server-managed, whatever the owner field is called.
 SERVER_MANAGED = ("id", "created_at", "updated_at")
 
@@ -225,3 +231,25 @@ def at_least_one(what: str) -> AfterValidator:
         return value
 
     return AfterValidator(check)
+
+
+def auth_type(value: Any) -> str | None:
+    if value in AUTH_TYPES:
+        return None
+    hint = did_you_mean(value, AUTH_TYPES) if isinstance(value, str) else ""
+    return f"expected one of {', '.join(AUTH_TYPES)}, got {describe(value)}{hint}"
+
+
+def jwt_algorithm(value: Any) -> str | None:
+    if value in JWT_ALGORITHMS:
+        return None
+    if isinstance(value, str) and value.lower() == "none":
+        return "'none' is never accepted: every token must be signed"
+    hint = did_you_mean(value, JWT_ALGORITHMS) if isinstance(value, str) else ""
+    return f"unknown algorithm {describe(value)}; expected {', '.join(JWT_ALGORITHMS)}{hint}"
+
+
+def claim_name(value: Any) -> str | None:
+    if isinstance(value, str) and CLAIM_NAME.match(value):
+        return None
+    return f"expected a claim name like 'sub', got {describe(value)}"

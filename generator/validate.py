@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator import naming
+from generator.auth_spec import FoundAuth, document_auth, merged_auth
 from generator.field_checks import check_field
 from generator.field_rules import Field
 from generator.load import Position, SpecDocument, YamlMap, locate
@@ -235,6 +236,7 @@ def build_spec(
     problems: list[Problem] = []
     built: list[_Built] = []
     prefixes: list[tuple[str, str, Position]] = []
+    auths: list[FoundAuth] = []
     for document in documents:
         check = Checker(document)
         if not isinstance(document.content, YamlMap):
@@ -247,18 +249,25 @@ def build_spec(
         if top is not None and top.api.prefix is not None:
             where = locate(document.content, ("api",)).value
             prefixes.append((top.api.prefix, document.file, where))
+        if top is not None:
+            found_auth, auth_problems = document_auth(document, top.auth)
+            auths += [found_auth] if found_auth is not None else []
+            problems += auth_problems
         for name, _ in list(check.entries(("resources",))):
             found_resource = _resource(check, name)
             if found_resource is not None:
                 built.append(found_resource)
         problems += check.problems
     problems += _cross_checks(built, prefixes)
+    auth, auth_problems = merged_auth(auths)
+    problems += auth_problems
     built, ref_problems = _resolve_refs(built)
     problems += ref_problems
     if problems:
         return None, sorted(problems)
     prefix = prefixes[0][0] if prefixes else DEFAULT_PREFIX
-    return Spec(prefix=prefix, resources=tuple(b.resource for b in built), source=source), []
+    resources = tuple(b.resource for b in built)
+    return Spec(prefix=prefix, resources=resources, source=source, auth=auth), []
 
 
 def _cross_checks(built: list[_Built], prefixes: list[tuple[str, str, Position]]) -> list[Problem]:

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -29,6 +29,7 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from app.settings import Settings
+from tests.bearer import bearer_settings, owner_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 SQLITE_THREAD_JOIN_SECONDS = 5.0
@@ -102,30 +103,34 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> FastAPI:
+def app(database_url: str, bearer: Any) -> FastAPI:
     """One app (and engine) per database for the whole session: building an app costs time in
     proportion to the number of resources, so a per-test app made the suite grow with the square
     of the spec. Tests isolate themselves by fresh owners; a test that changes the app, drives it
     on another event loop or disposes its engine takes `own_app` instead."""
-    return create_app(Settings(database_url=database_url))
+    return create_app(Settings(database_url=database_url, **bearer_settings(bearer)))
 
 
 @pytest.fixture
-def own_app(database_url: str) -> FastAPI:
+def own_app(database_url: str, bearer: Any) -> FastAPI:
     """An app of the test's own, for tests that add routes, run it on their own event loop or
     end its engine."""
-    return create_app(Settings(database_url=database_url))
+    return create_app(Settings(database_url=database_url, **bearer_settings(bearer)))
 
 
 @pytest.fixture(scope="session")
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client wired to the shared app in process; 500s come back as responses."""
-    async with asgi_client(app) as http:
+async def client(app: FastAPI, bearer: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client wired to the shared app in process; 500s come back as responses.
+
+    With a bearer-jwt spec it signs each request as the owner its path names."""
+    async with asgi_client(app, auth=owner_tokens(bearer)) as http:
         yield http
 
 
 @asynccontextmanager
-async def asgi_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def asgi_client(
+    app: FastAPI, *, auth: httpx.Auth | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     """A client calling `app` in process; on leaving, the app's engine is disposed.
 
     Then, while the event loop is still open, the aiosqlite threads started meanwhile are
@@ -136,7 +141,9 @@ async def asgi_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     running = set(threading.enumerate())
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", auth=auth
+        ) as http:
             yield http
     finally:
         await app.state.database.dispose()

@@ -78,6 +78,10 @@ class RouterView:
     is_target: bool
     """Whether references point at this resource, so that a delete may be refused (409)."""
     relations: tuple[RelationView, ...]
+    bearer: bool
+    """Whether a bearer token must name the path's owner (`auth: {type: bearer-jwt}`)."""
+    error_responses: str
+    """The documented error answers of each route: with 401, 403 and 503 behind a token."""
     row_schema: str
     """What list and read answer with: the read schema, with the embeddable relations if any."""
     imports: tuple[tuple[str, str], ...]
@@ -181,6 +185,8 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
             for path in paths
             if path.resource is resource and path.refused
         ),
+        bearer=spec.auth is not None,
+        error_responses="BEARER_ERROR_RESPONSES" if spec.auth is not None else "ERROR_RESPONSES",
         has_references=bool(resource.refs),
         is_target=bool(spec.referrers(resource)),
         relations=tuple(
