@@ -113,9 +113,10 @@ class TokenIssuer:
         base = {self.owner_claim: owner, "iss": self.issuer, "aud": self.audience}
         return {**base, "iat": now, "exp": now + 900, **extra}
 
-    def token(self, owner: str, algorithm: str | None = None, **extra: Any) -> str:
+    def token(self, owner: str, algorithm: str | None = None, *, extra: Json | None = None) -> str:
+        """A valid token for `owner` (claims in `extra` added or replaced)."""
         key = self.keys[algorithm or next(iter(self.keys))]
-        return key.sign(self.claims(owner, **extra))
+        return key.sign(self.claims(owner, **(extra or {})))
 
     @property
     def secret(self) -> str | None:

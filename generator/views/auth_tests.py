@@ -22,6 +22,8 @@ class AuthTestView:
     collection_template: str | None
     """Where a row can be created and then read (`item`), or None when no resource allows it."""
     row: str | None
+    row_listed: bool
+    """Whether that resource serves list, to show that a refused write wrote nothing."""
 
 
 def _probe(spec: Spec) -> tuple[Resource, str, int]:
@@ -42,13 +44,17 @@ def auth_test_view(spec: Spec) -> AuthTestView | None:
     if spec.auth is None or not any(r.serves("list") or r.serves("read") for r in spec.resources):
         return None
     _, probe, status = _probe(spec)
-    template, row = None, None
-    for resource in spec.resources:
-        if resource.refs or not (resource.serves("create") and resource.serves("read")):
-            continue
+    template, row, listed = None, None, False
+    # Rows stand alone (no references to create first); those that can be listed go first.
+    candidates = sorted(
+        (r for r in spec.resources if not r.refs and r.serves("create") and r.serves("read")),
+        key=lambda resource: not resource.serves("list"),
+    )
+    for resource in candidates:
         rows = contract.valid_rows(resource.fields, contract.field_samples(resource))
         if rows:
             template, row = contract.collection_template(spec, resource), code(rows[0])
+            listed = resource.serves("list")
             break
     return AuthTestView(
         owner_claim=spec.auth.owner_claim,
@@ -57,4 +63,5 @@ def auth_test_view(spec: Spec) -> AuthTestView | None:
         probe_status=status,
         collection_template=template,
         row=row,
+        row_listed=listed,
     )

@@ -33,9 +33,15 @@ def run(project: Path, env: dict[str, str], *command: str) -> str:
 
 
 def spec_project(
-    root: Path, spec_files: dict[str, str], *, postgres_name: str | None
+    root: Path,
+    spec_files: dict[str, str],
+    *,
+    postgres_name: str | None,
+    keep_extensions: bool = False,
 ) -> tuple[Path, dict[str, str]]:
     """A migrated copy of the project under `root` whose `spec/` holds only `spec_files`.
+
+    The Task extension is dropped unless `keep_extensions` (for a spec that still has Task).
 
     Returns the copy and the environment to run in it: SQLite for `DATABASE_URL`, and
     `TEST_DATABASE_URL` set to a fresh scratch database when PostgreSQL is configured and
@@ -46,8 +52,9 @@ def spec_project(
     (project / "spec").mkdir()
     for name, text in spec_files.items():
         (project / "spec" / name).write_text(text, encoding="utf-8")
-    (project / "app" / "extensions" / "__init__.py").write_text(NO_EXTENSIONS)
-    (project / "app" / "extensions" / "task_complete.py").unlink()
+    if not keep_extensions:
+        (project / "app" / "extensions" / "__init__.py").write_text(NO_EXTENSIONS)
+        (project / "app" / "extensions" / "task_complete.py").unlink()
     for revision in (project / "migrations" / "versions").glob("*.py"):
         revision.unlink()
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{root / 'project.db'}"}
