@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from app.auth import BearerPolicy, build_verifier
 from app.settings import ConfigError, Settings, load_settings
@@ -18,7 +19,7 @@ def test_a_bearer_spec_without_a_key_source_refuses_to_start_naming_both() -> No
 
 def test_a_secret_alone_for_a_spec_without_hs256_refuses_to_start() -> None:
     with pytest.raises(ConfigError, match="HS256 needs AUTH_SECRET"):
-        build_verifier(Settings(auth_secret="s" * 32), POLICY)
+        build_verifier(Settings(auth_secret=SecretStr("s" * 32)), POLICY)
 
 
 def test_an_unreachable_key_set_url_does_not_stop_the_start() -> None:
