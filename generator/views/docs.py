@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.docs import Example, FieldRow, examples, field_rows
-from generator.model import OPERATION_ROUTES, ListSettings, Operation, Owner, Resource, Spec
+from generator.model import (
+    OPERATION_ROUTES,
+    BearerAuth,
+    ListSettings,
+    Operation,
+    Owner,
+    Resource,
+    Spec,
+)
 from generator.routes import Unserved, unserved
 
 SUCCESS: dict[Operation, str] = {
@@ -67,6 +75,8 @@ class DocsView:
     resources: tuple[ResourceDoc, ...]
     diagram: tuple[str, ...]
     """The lines of a Mermaid entity-relationship diagram, when the spec has references."""
+    auth: BearerAuth | None
+    """The spec's bearer-token rule, when the owner comes from a token."""
 
 
 # Mermaid's ends of a relation: exactly one target, or zero or one (a nullable reference);
@@ -140,4 +150,5 @@ def docs_view(spec: Spec) -> DocsView:
         prefix=spec.prefix or "/",
         resources=tuple(_resource_doc(resource, spec.prefix) for resource in spec.resources),
         diagram=er_diagram(spec),
+        auth=spec.auth,
     )
