@@ -189,11 +189,19 @@ def operation(value: Any) -> str | None:
     return f"unknown operation {describe(value)}; expected one of {', '.join(OPERATIONS)}{hint}"
 
 
-def on_delete(value: Any) -> str | None:
-    if value in ON_DELETE:
-        return None
-    hint = did_you_mean(value, ON_DELETE) if isinstance(value, str) else ""
-    return f"expected one of {', '.join(ON_DELETE)}, got {describe(value)}{hint}"
+def one_of(choices: tuple[str, ...]) -> Callable[[Any], str | None]:
+    """A check that `value` is one of `choices`, suggesting the nearest for a typo."""
+
+    def check(value: Any) -> str | None:
+        if value in choices:
+            return None
+        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+        return f"expected one of {', '.join(choices)}, got {describe(value)}{hint}"
+
+    return check
+
+
+on_delete = one_of(ON_DELETE)
 
 
 def no_default(value: Any) -> str | None:
@@ -233,11 +241,7 @@ def at_least_one(what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def auth_type(value: Any) -> str | None:
-    if value in AUTH_TYPES:
-        return None
-    hint = did_you_mean(value, AUTH_TYPES) if isinstance(value, str) else ""
-    return f"expected one of {', '.join(AUTH_TYPES)}, got {describe(value)}{hint}"
+auth_type = one_of(AUTH_TYPES)
 
 
 def jwt_algorithm(value: Any) -> str | None:
