@@ -9,6 +9,7 @@ settings of the test's own), `owner`, `other_owner`.
 """
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from generated.tests._auth import (
     BearerSetup,
     KeySetServer,
+    b64url,
     hs256_token,
     new_key,
     unreachable_url,
@@ -64,6 +66,34 @@ async def test_a_malformed_token_is_401(
     assert_unauthorized(
         await anonymous_client.get(PROBE.format(owner=owner), headers=with_token(token))
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "header", "payload"),
+    [
+        ("a header that is not an object", b"[]", b'{"sub": "x"}'),
+        ("an alg that is not a string", b'{"alg": ["EdDSA"]}', b'{"sub": "x"}'),
+        ("a kid that is not a string", None, b'{"sub": "x"}'),
+        ("a payload that is not an object", None, b"[1, 2]"),
+        ("a payload that is not JSON", None, b"\xff\xfe"),
+    ],
+)
+async def test_a_well_signed_token_of_a_bad_shape_is_401_never_500(
+    anonymous_client: httpx.AsyncClient,
+    bearer: BearerSetup,
+    owner: str,
+    label: str,
+    header: bytes | None,
+    payload: bytes,
+) -> None:
+    key = bearer.issuer.keys[ALGORITHMS[0]]
+    token = key.sign_raw(payload)
+    if label == "a kid that is not a string":
+        header = json.dumps({"alg": ALGORITHMS[0], "kid": 5}).encode()
+    if header is not None:
+        token = ".".join([b64url(header), *token.split(".")[1:]])
+    response = await anonymous_client.get(PROBE.format(owner=owner), headers=with_token(token))
+    assert_unauthorized(response)
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
@@ -126,6 +156,9 @@ async def test_a_token_expired_within_the_leeway_is_accepted(
         ("no owner claim", {OWNER_CLAIM: None}),
         ("an empty owner claim", {OWNER_CLAIM: ""}),
         ("an owner claim that is not a string", {OWNER_CLAIM: 42}),
+        ("an expiry that is not a number", {"exp": "soon"}),
+        ("an issuer that is a list", {"iss": ["https://issuer.test"]}),
+        ("an audience that is a number", {"aud": 7}),
     ],
 )
 async def test_a_token_with_wrong_or_missing_claims_is_401(
@@ -137,7 +170,8 @@ async def test_a_token_with_wrong_or_missing_claims_is_401(
 ) -> None:
     full = {**bearer.issuer.claims(owner), **claims}
     payload = {name: value for name, value in full.items() if value is not None}
-    token = bearer.issuer.keys[ALGORITHMS[0]].sign(payload)
+    # Signed as raw bytes: PyJWT's encoder would refuse some of these claims itself.
+    token = bearer.issuer.keys[ALGORITHMS[0]].sign_raw(json.dumps(payload).encode())
     response = await anonymous_client.get(PROBE.format(owner=owner), headers=with_token(token))
     assert_unauthorized(response)
 
