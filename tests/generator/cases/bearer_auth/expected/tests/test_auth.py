@@ -271,6 +271,15 @@ async def test_openapi_declares_the_bearer_scheme_on_every_resource_operation(
     assert marked > 0
 
 
+async def test_the_app_refuses_to_start_without_a_key_source_naming_both(
+    bearer_client: Any,
+) -> None:
+    with pytest.raises(Exception, match="AUTH_JWKS_URL") as refused:
+        async with bearer_client(auth_jwks_url=None, auth_secret=None):
+            pass
+    assert "AUTH_SECRET" in str(refused.value)
+
+
 async def test_the_app_starts_when_the_key_set_is_unreachable_and_answers_503(
     bearer_client: Any, bearer: BearerSetup, owner: str
 ) -> None:
