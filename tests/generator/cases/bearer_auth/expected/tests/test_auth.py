@@ -34,6 +34,8 @@ ALGORITHMS = ("ES256", "HS256")
 PROBE = "/api/{owner}/notes/9223372036854775807"
 """A URL whose GET answers PROBE_STATUS once the token is accepted."""
 PROBE_STATUS = 404
+ROWS = "/api/{owner}/notes"
+"""A collection where a row can be created, then read by its id."""
 PROBES_AND_DOCS = ("/healthz", "/readyz", "/openapi.json", "/docs")
 DEAD_DATABASE = "postgresql://nobody@127.0.0.1:1/nothing"
 """A database nobody serves: a request that reaches the pool would answer 503."""
@@ -207,9 +209,7 @@ async def test_a_token_for_another_owner_is_403_whether_or_not_they_have_rows(
     owner: str,
     other_owner: str,
 ) -> None:
-    created = await client.post(
-        "/api/{owner}/notes".format(owner=other_owner), json={"text": "alpha"}
-    )
+    created = await client.post(ROWS.format(owner=other_owner), json={"text": "alpha"})
     assert created.status_code == 201, created.text
     token = with_token(bearer.issuer.token(owner))
     with_rows = await anonymous_client.get(PROBE.format(owner=other_owner), headers=token)
@@ -217,7 +217,7 @@ async def test_a_token_for_another_owner_is_403_whether_or_not_they_have_rows(
     assert_error(with_rows, 403, "forbidden")
     assert with_rows.json() == without_rows.json()
     assert without_rows.status_code == 403
-    url = "/api/{owner}/notes".format(owner=other_owner)
+    url = ROWS.format(owner=other_owner)
     refused = await anonymous_client.post(url, json={"text": "alpha"}, headers=token)
     assert_error(refused, 403, "forbidden")
 
@@ -225,7 +225,7 @@ async def test_a_token_for_another_owner_is_403_whether_or_not_they_have_rows(
 async def test_another_owners_row_id_on_the_tokens_own_path_is_404(
     client: httpx.AsyncClient, owner: str, other_owner: str
 ) -> None:
-    template = "/api/{owner}/notes"
+    template = ROWS
     created = await client.post(template.format(owner=other_owner), json={"text": "alpha"})
     assert created.status_code == 201, created.text
     response = await client.get(f"{template.format(owner=owner)}/{created.json()['id']}")
