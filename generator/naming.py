@@ -94,10 +94,12 @@ DERIVED_SUFFIXES = (
     "Include",
     "Page",
     "OwnerParam",
+    "PathOwner",
     "IdParam",
     "Sort",
 )
-"""A resource `Task` also names `TaskCreate`, ..., `TaskSort` in its schemas and router."""
+"""A resource `Task` also names `TaskCreate`, ..., `TaskSort` in its schemas and router
+(`TaskPathOwner` in a bearer-jwt spec's router)."""
 
 
 def snake_case(name: str) -> str:
