@@ -66,10 +66,10 @@ class KeySet:
     url: str
     min_refetch_seconds: float = MIN_REFETCH_SECONDS
     clock: Callable[[], float] = time.monotonic
-    _keys: dict[str | None, jwt.PyJWK] = field(default_factory=dict)
-    _last_attempt: float | None = None
-    _last_failed: bool = False
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _keys: dict[str | None, jwt.PyJWK] = field(default_factory=dict, init=False)
+    _last_attempt: float | None = field(default=None, init=False)
+    _last_failed: bool = field(default=False, init=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def key_for(self, kid: str | None) -> jwt.PyJWK:
         """The key named `kid`, from the cache or from one refetch the interval allows.

@@ -147,7 +147,7 @@ class KeySetServer:
     keys: list[Json] = field(default_factory=list)
     down: bool = False
     fetches: int = 0
-    _server: ThreadingHTTPServer | None = None
+    _server: ThreadingHTTPServer | None = field(default=None, init=False)
 
     @property
     def url(self) -> str:
