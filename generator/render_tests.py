@@ -14,6 +14,7 @@ import jinja2
 
 from generator.model import Spec
 from generator.ref_tests import ref_test_data
+from generator.views.idempotency_tests import idempotency_test_view
 from generator.views.tests import contract_test_view
 
 
@@ -29,6 +30,11 @@ def render_tests(env: jinja2.Environment, spec: Spec) -> dict[PurePosixPath, str
         files[PurePosixPath("tests/test_references.py")] = env.get_template(
             "references_test.py.jinja"
         ).render(source=spec.source, view=references)
+    idempotency = idempotency_test_view(spec)
+    if idempotency is not None:
+        files[PurePosixPath("tests/test_idempotency_contract.py")] = env.get_template(
+            "idempotency_test.py.jinja"
+        ).render(source=spec.source, view=idempotency)
     for resource in spec.resources:
         view = contract_test_view(spec, resource)
         if view is not None:

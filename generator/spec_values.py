@@ -25,6 +25,8 @@ MAX_FINITE_INT = 2**1023
 # PostgreSQL's largest VARCHAR length.
 MAX_VARCHAR_LENGTH = 10_485_760
 MAX_LIMIT = 1_000_000
+# A year: idempotency keys guard retries, which come within hours, not archives.
+MAX_TTL_HOURS = 8760
 # Always server-managed, whatever the owner field is called.
 SERVER_MANAGED = ("id", "created_at", "updated_at")
 
@@ -209,6 +211,17 @@ def non_empty_list(what: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         if not isinstance(value, list) or not value:
             raise refusal(f"expected a non-empty list of {what}, got {describe(value)}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def not_null(example: str) -> BeforeValidator:
+    """Refuse an explicit null where a mapping is optional: a key left empty by mistake."""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            raise refusal(f"expected a mapping like {example}, got null")
         return value
 
     return BeforeValidator(check)
