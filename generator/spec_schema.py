@@ -67,7 +67,7 @@ class IdempotencyShape(Shape):
     """`api.idempotency`: creates honour an `Idempotency-Key` header; keys live `ttl_hours`."""
 
     ttl_hours: Annotated[int, checks.integer(1, MAX_TTL_HOURS)] = required(
-        "how many hours a key and the answer it got are kept, like 24"
+        "how many hours a key and the answer it got are kept, like 24", typo_silences=True
     )
 
 
