@@ -262,7 +262,7 @@ class IdempotentCreates:
                     return await self._run(conn, params, create)
                 found = (await conn.execute(self._find, params)).first()
                 if found is not None:
-                    return _earlier_answer(found.tuple(), fingerprint)
+                    return _earlier_answer(tuple(found), fingerprint)
         raise key_still_running()
 
     async def _run(self, conn: AsyncConnection, params: dict[str, Any], create: Create) -> Response:
