@@ -7,6 +7,7 @@ documented request is valid, and a test replays them against the running app.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,15 @@ from generator.samples import normalised, samples, to_json
 EXAMPLE_OWNER = "alice"
 EXAMPLE_TIME = "2026-01-01T00:00:00Z"
 EXAMPLE_UUID = "3f2a9c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b"
-STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content", 404: "Not Found"}
+STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    404: "Not Found",
+    422: "Unprocessable Content",
+}
+EXAMPLE_KEY = "0b6e3c1d-retry-1"
+"""The `Idempotency-Key` of the example session's create, with `api.idempotency`."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Example:
     status_text: str
     headers: tuple[tuple[str, str], ...]
     response: str | None
+    request_headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,8 +96,12 @@ def field_rows(resource: Resource) -> tuple[FieldRow, ...]:
     return tuple(rows)
 
 
-def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
-    """The example session: create, read, list, update, replace, delete, then a 404."""
+def examples(resource: Resource, prefix: str, *, idempotent: bool = False) -> tuple[Example, ...]:
+    """The example session: create, read, list, update, replace, delete, then a 404.
+
+    With `idempotent` (`api.idempotency`), the create carries an `Idempotency-Key` and is
+    followed by its retry (replayed) and by the key sent with another body (422).
+    """
     collection = prefix + resource.path.replace(f"{{{resource.owner.field}}}", EXAMPLE_OWNER)
     row_id: Any = 1 if resource.id_type == "integer" else EXAMPLE_UUID
     item = f"{collection}/{row_id}"
@@ -119,8 +133,10 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
         status: int,
         response: Any,
         headers: tuple[tuple[str, str], ...] = (),
+        request_headers: tuple[tuple[str, str], ...] = (),
     ) -> Example:
         return Example(
+            request_headers=request_headers,
             title=title,
             method=method,
             path=path,
@@ -133,7 +149,9 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
 
     session: list[Example] = []
     current = shown(first)
-    if resource.serves("create"):
+    if resource.serves("create") and idempotent:
+        session += _retried_creates(exchange, collection, item, first, second, current)
+    elif resource.serves("create"):
         session.append(
             exchange("Create", "POST", collection, first, 201, current, (("Location", item),))
         )
@@ -170,3 +188,47 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
             }
             session.append(exchange("Read after delete", "GET", item, None, 404, missing))
     return tuple(session)
+
+
+def _retried_creates(
+    exchange: Callable[..., Example],
+    collection: str,
+    item: str,
+    first: dict[str, Any],
+    second: dict[str, Any],
+    created: dict[str, Any],
+) -> list[Example]:
+    """A create with an `Idempotency-Key`, its retry, and the key reused with another body."""
+    key = (("Idempotency-Key", EXAMPLE_KEY),)
+    location = (("Location", item),)
+    session: list[Example] = [
+        exchange("Create", "POST", collection, first, 201, created, location, key),
+        exchange(
+            "Create again with the same key (a retry): the first answer, no second row",
+            "POST",
+            collection,
+            first,
+            201,
+            created,
+            (*location, ("Idempotent-Replayed", "true")),
+            key,
+        ),
+    ]
+    if second != first:
+        reused = {
+            "error": {
+                "code": "idempotency_key_reused",
+                "message": "this Idempotency-Key was already used with another request; "
+                "send a new key for a new request",
+                "details": [
+                    {
+                        "loc": ["header", "Idempotency-Key"],
+                        "message": "first sent with another body or to another collection",
+                        "type": "idempotency_key_reused",
+                    }
+                ],
+            }
+        }
+        title = "The same key with another body"
+        session.append(exchange(title, "POST", collection, second, 422, reused, (), key))
+    return session

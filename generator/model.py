@@ -144,6 +144,17 @@ class Resource:
         return tuple(method for method in METHODS if (method, where) in served)
 
 
+IDEMPOTENCY_TABLE = "idempotency_keys"
+"""The table of `api.idempotency`'s keys, which no resource's table may also be called."""
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """`api.idempotency`: every create honours `Idempotency-Key`, kept for `ttl_hours`."""
+
+    ttl_hours: int
+
+
 @dataclass(frozen=True)
 class BearerAuth:
     """`auth: {type: bearer-jwt}`: the owner is a token's claim, checked against the path."""
@@ -161,6 +172,8 @@ class Spec:
     source: str
     auth: BearerAuth | None = None
     """None when the path alone names the owner (no `auth`, or `type: none`)."""
+    idempotency: Idempotency | None = None
+    """None: the `Idempotency-Key` header is ignored and no key table is generated."""
 
     def target(self, field: Field) -> Resource:
         """The resource a `ref` field points at (validation made sure there is one)."""

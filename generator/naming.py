@@ -74,6 +74,9 @@ RESERVED_RESOURCE_NAMES: dict[str, str] = {
     "Relation": "what `?include=` embeds",
     "BeforeValidator": "the parsing of `?include=`",
     "RELATIONS": "a router's relations by name",
+    "AsyncConnection": "the connection a create with `api.idempotency` writes its row on",
+    "IdempotencyKeyHeader": "the `Idempotency-Key` parameter of creates",
+    "IdempotentCreates": "the key store of creates with `api.idempotency`",
 }
 """Names a resource may not take (nor start with a derived suffix), and why each is reserved.
 

@@ -63,6 +63,8 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
         PurePosixPath("API.md"): page("api.md.jinja", source, docs_view(spec)),
         PurePosixPath("tests/_contract.py"): copied("contract_helpers.py", header),
     }
+    if spec.idempotency is not None:
+        files[PurePosixPath("idempotency.py")] = copied("idempotency.py", header)
     for resource in spec.resources:
         module, source = resource.module, resource.source
         files[PurePosixPath(f"models/{module}.py")] = page(

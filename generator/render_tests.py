@@ -16,6 +16,7 @@ from generator.model import Spec
 from generator.ref_tests import ref_test_data
 from generator.runtime import copied
 from generator.views.auth_tests import auth_test_view
+from generator.views.idempotency_tests import idempotency_test_view
 from generator.views.tests import contract_test_view
 
 COPY_HEADER = '{% import "_macros.jinja" as m %}{{ m.header(source) }}'
@@ -41,6 +42,11 @@ def render_tests(env: jinja2.Environment, spec: Spec) -> dict[PurePosixPath, str
         files[PurePosixPath("tests/test_auth.py")] = env.get_template("auth_test.py.jinja").render(
             source=spec.source, view=auth
         )
+    idempotency = idempotency_test_view(spec)
+    if idempotency is not None:
+        files[PurePosixPath("tests/test_idempotency_contract.py")] = env.get_template(
+            "idempotency_test.py.jinja"
+        ).render(source=spec.source, view=idempotency)
     for resource in spec.resources:
         view = contract_test_view(spec, resource)
         if view is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar, get_args
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -24,13 +24,19 @@ from generator.spec_schema import FIELD_SHAPES, Shape
 Loc = tuple[Any, ...]
 
 
+def _is_shape(value: Any) -> TypeGuard[type[Shape]]:
+    return isinstance(value, type) and issubclass(value, Shape)
+
+
 def _shape_at(root: type[Shape], loc: Loc) -> type[Shape]:
     """The model of the mapping at `loc` below `root` (nested models only, by key)."""
     shape = root
     for part in loc:
         fields = {field.alias or name: field for name, field in shape.model_fields.items()}
         inner = fields[part].annotation if part in fields else None
-        if not (isinstance(inner, type) and issubclass(inner, Shape)):
+        # An optional mapping (`IdempotencyShape | None`) is the model it holds.
+        inner = next((arg for arg in get_args(inner) if _is_shape(arg)), inner)
+        if not _is_shape(inner):
             break
         shape = inner
     return shape

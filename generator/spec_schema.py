@@ -26,7 +26,7 @@ from generator import spec_values as checks
 from generator.field_rules import FIELD_TYPES, FieldType, OnDelete
 from generator.model import OPERATIONS
 from generator.problems import did_you_mean
-from generator.spec_values import MAX_LIMIT, MAX_VARCHAR_LENGTH, SPEC_VERSION
+from generator.spec_values import MAX_LIMIT, MAX_TTL_HOURS, MAX_VARCHAR_LENGTH, SPEC_VERSION
 
 
 def required(hint: str = "", *, typo_silences: bool = False) -> Any:
@@ -63,8 +63,18 @@ class Shape(BaseModel):
         return f"unknown key{did_you_mean(key, cls.spec_keys())}"
 
 
+class IdempotencyShape(Shape):
+    """`api.idempotency`: creates honour an `Idempotency-Key` header; keys live `ttl_hours`."""
+
+    ttl_hours: Annotated[int, checks.integer(1, MAX_TTL_HOURS)] = required(
+        "how many hours a key and the answer it got are kept, like 24", typo_silences=True
+    )
+
+
 class ApiShape(Shape):
     prefix: Annotated[str | None, checks.checked(checks.prefix)] = None
+    # Absent turns the header off; `idempotency:` left empty is refused, not read as absent.
+    idempotency: Annotated[IdempotencyShape | None, checks.not_null("{ttl_hours: 24}")] = None
 
 
 class AuthShape(Shape):

@@ -31,6 +31,8 @@ JWT_ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
 asymmetric ones, and HS256 for a shared secret. `none` is never one of them."""
 # A JSON object key a claim may have; plain enough to show in docs and error messages.
 CLAIM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$")
+# A year: idempotency keys guard retries, which come within hours, not archives.
+MAX_TTL_HOURS = 8760
 # Always server-managed, whatever the owner field is called.
 SERVER_MANAGED = ("id", "created_at", "updated_at")
 
@@ -223,6 +225,17 @@ def non_empty_list(what: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         if not isinstance(value, list) or not value:
             raise refusal(f"expected a non-empty list of {what}, got {describe(value)}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def not_null(example: str) -> BeforeValidator:
+    """Refuse an explicit null where a mapping is optional: a key left empty by mistake."""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            raise refusal(f"expected a mapping like {example}, got null")
         return value
 
     return BeforeValidator(check)

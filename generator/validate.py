@@ -21,7 +21,15 @@ from generator.auth_spec import FoundAuth, document_auth, merged_auth
 from generator.field_checks import check_field
 from generator.field_rules import Field
 from generator.load import Position, SpecDocument, YamlMap, locate
-from generator.model import OPERATIONS, ListSettings, Owner, Resource, Spec
+from generator.model import (
+    IDEMPOTENCY_TABLE,
+    OPERATIONS,
+    Idempotency,
+    ListSettings,
+    Owner,
+    Resource,
+    Spec,
+)
 from generator.problems import Problem, describe, did_you_mean
 from generator.shape_errors import Checker, Loc
 from generator.spec_schema import DocumentShape, ResourceShape
@@ -237,6 +245,7 @@ def build_spec(
     built: list[_Built] = []
     prefixes: list[tuple[str, str, Position]] = []
     auths: list[FoundAuth] = []
+    idempotency: list[tuple[Idempotency, str, Position]] = []
     for document in documents:
         check = Checker(document)
         if not isinstance(document.content, YamlMap):
@@ -253,6 +262,10 @@ def build_spec(
             found_auth, auth_problems = document_auth(document, top.auth)
             auths += [found_auth] if found_auth is not None else []
             problems += auth_problems
+        if top is not None and top.api.idempotency is not None:
+            where = locate(document.content, ("api", "idempotency")).value
+            given = Idempotency(ttl_hours=top.api.idempotency.ttl_hours)
+            idempotency.append((given, document.file, where))
         for name, _ in list(check.entries(("resources",))):
             found_resource = _resource(check, name)
             if found_resource is not None:
@@ -261,13 +274,51 @@ def build_spec(
     problems += _cross_checks(built, prefixes)
     auth, auth_problems = merged_auth(auths)
     problems += auth_problems
+    problems += _idempotency_checks(built, idempotency)
     built, ref_problems = _resolve_refs(built)
     problems += ref_problems
     if problems:
         return None, sorted(problems)
     prefix = prefixes[0][0] if prefixes else DEFAULT_PREFIX
     resources = tuple(b.resource for b in built)
-    return Spec(prefix=prefix, resources=resources, source=source, auth=auth), []
+    settings = idempotency[0][0] if idempotency else None
+    spec = Spec(prefix=prefix, resources=resources, source=source, auth=auth, idempotency=settings)
+    return spec, []
+
+
+def _idempotency_checks(
+    built: list[_Built], given: list[tuple[Idempotency, str, Position]]
+) -> list[Problem]:
+    """`api.idempotency` is one setting of the whole API, and its table is not a resource's."""
+    if not given:
+        return []
+    first, first_file, _ = given[0]
+    problems = [
+        Problem(
+            file,
+            where.line,
+            where.column,
+            "api.idempotency",
+            f"every spec file that sets it must set the same; {first_file} keeps keys "
+            f"{first.ttl_hours} hours, this one {other.ttl_hours}",
+        )
+        for other, file, where in given[1:]
+        if other != first
+    ]
+    for entry in built:
+        if entry.resource.table == IDEMPOTENCY_TABLE:
+            where = entry.where["table"]
+            problems.append(
+                Problem(
+                    entry.resource.file,
+                    where.line,
+                    where.column,
+                    f"resources.{entry.resource.name}.table",
+                    f"table {IDEMPOTENCY_TABLE!r} holds the idempotency keys that "
+                    "api.idempotency turns on; choose another table name",
+                )
+            )
+    return problems
 
 
 def _cross_checks(built: list[_Built], prefixes: list[tuple[str, str, Position]]) -> list[Problem]:

@@ -77,6 +77,8 @@ class DocsView:
     """The lines of a Mermaid entity-relationship diagram, when the spec has references."""
     auth: BearerAuth | None
     """The spec's bearer-token rule, when the owner comes from a token."""
+    idempotency_ttl_hours: int | None = None
+    """With `api.idempotency`: how long a create's `Idempotency-Key` is kept."""
 
 
 # Mermaid's ends of a relation: exactly one target, or zero or one (a nullable reference);
@@ -120,7 +122,7 @@ def _listing(resource: Resource, prefix: str) -> Listing | None:
     )
 
 
-def _resource_doc(resource: Resource, prefix: str) -> ResourceDoc:
+def _resource_doc(resource: Resource, prefix: str, *, idempotent: bool) -> ResourceDoc:
     return ResourceDoc(
         name=resource.name,
         description=resource.description,
@@ -141,14 +143,18 @@ def _resource_doc(resource: Resource, prefix: str) -> ResourceDoc:
         fields=field_rows(resource),
         listing=_listing(resource, prefix),
         relations=tuple((field.relation, field.to or "") for field in resource.refs),
-        examples=examples(resource, prefix),
+        examples=examples(resource, prefix, idempotent=idempotent),
     )
 
 
 def docs_view(spec: Spec) -> DocsView:
     return DocsView(
         prefix=spec.prefix or "/",
-        resources=tuple(_resource_doc(resource, spec.prefix) for resource in spec.resources),
+        resources=tuple(
+            _resource_doc(resource, spec.prefix, idempotent=spec.idempotency is not None)
+            for resource in spec.resources
+        ),
         diagram=er_diagram(spec),
         auth=spec.auth,
+        idempotency_ttl_hours=spec.idempotency.ttl_hours if spec.idempotency else None,
     )

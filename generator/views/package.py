@@ -15,6 +15,8 @@ class ModelsIndexView:
     imports: tuple[tuple[str, str], ...]
     """(module, class) of the base and of every model, sorted for the import block."""
     names: tuple[str, ...]
+    idempotency_owner_length: int | None
+    """With `api.idempotency`: the key table's owner column fits every resource's owner."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,12 @@ class RoutersIndexView:
 
 def models_index_view(spec: Spec) -> ModelsIndexView:
     imports = sorted([("base", "Base")] + [(r.module, r.name) for r in spec.resources])
-    return ModelsIndexView(tuple(imports), tuple(sorted(name for _, name in imports)))
+    owner_length = (
+        max(resource.owner.max_length for resource in spec.resources)
+        if spec.idempotency is not None
+        else None
+    )
+    return ModelsIndexView(tuple(imports), tuple(sorted(name for _, name in imports)), owner_length)
 
 
 def routers_index_view(spec: Spec, served: tuple[ServedPath, ...]) -> RoutersIndexView:

@@ -86,6 +86,8 @@ class RouterView:
     """What list and read answer with: the read schema, with the embeddable relations if any."""
     imports: tuple[tuple[str, str], ...]
     """The other resources' modules and names the relations need (models and schemas)."""
+    idempotency_ttl_hours: int | None = None
+    """With `api.idempotency` and a create: it takes `Idempotency-Key`, kept this long."""
 
 
 _COMPARISONS = {"eq": ("==", "equals"), "gte": (">=", "is at least"), "lte": ("<=", "is at most")}
@@ -204,6 +206,11 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
                     if target is not resource
                 }
             )
+        ),
+        idempotency_ttl_hours=(
+            spec.idempotency.ttl_hours
+            if spec.idempotency is not None and resource.serves("create")
+            else None
         ),
     )
 
