@@ -61,7 +61,8 @@ class RouterView:
     collection_path: str
     item_path: str
     id_python_type: str
-    id_param_type: str
+    id_param_checks: tuple[str, ...]
+    """Validators after the id's bounds: integers from a path take decimal digits only."""
     id_path_keywords: str
     creates_id: bool
     """Whether the app makes the id (a UUID) rather than the database (an integer)."""
@@ -162,7 +163,7 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
         collection_path=resource.path_of("collection"),
         item_path=resource.path_of("item"),
         id_python_type="int" if integer else "UUID",
-        id_param_type="PlainInt" if integer else "UUID",
+        id_param_checks=("DecimalDigits",) if integer else (),
         id_path_keywords=f"ge=1, le={INT64_MAX}, " if integer else "",
         creates_id=not integer,
         timestamps=resource.timestamps,

@@ -126,8 +126,13 @@ def _refuse_non_decimal(value: object) -> object:
 
 _DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 
-PlainInt = Annotated[int, BeforeValidator(_refuse_non_decimal)]
-"""An integer from a path or query string: digits only, optionally negative."""
+DecimalDigits = BeforeValidator(_refuse_non_decimal)
+"""An integer from a path or query string: digits only, optionally negative.
+
+It goes last in an `Annotated`, after the bounds: Pydantic turns bounds given after a validator
+into "ge"/"le" keys of the JSON Schema, which no client or validator understands, while bounds
+given before it become `minimum`/`maximum` (`Annotated[int, Query(ge=0), DecimalDigits]`).
+"""
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

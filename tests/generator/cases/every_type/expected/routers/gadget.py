@@ -31,7 +31,7 @@ from generated.support import (
     BoolText,
     ConnectionFactory,
     DateText,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     UTCDatetime,
@@ -60,8 +60,9 @@ GadgetOwnerParam = Annotated[
     StorableText,
 ]
 GadgetIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Gadget's id."),
+    DecimalDigits,
 ]
 GadgetSort = Literal[
     "id",
@@ -206,9 +207,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_gadgets(
         owner: GadgetOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=50, description="Rows per page.")] = 10,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=50, description="Rows per page."), DecimalDigits
+        ] = 10,
         sort: Annotated[
             GadgetSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "name",
@@ -217,17 +220,17 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             fastapi.Query(alias="name", description="Only rows whose name equals this."),
         ] = None,
         filter_quantity: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(alias="quantity", description="Only rows whose quantity equals this."),
         ] = None,
         filter_quantity__gte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(
                 alias="quantity__gte", description="Only rows whose quantity is at least this."
             ),
         ] = None,
         filter_quantity__lte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(
                 alias="quantity__lte", description="Only rows whose quantity is at most this."
             ),

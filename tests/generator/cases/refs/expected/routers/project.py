@@ -29,7 +29,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -57,8 +57,9 @@ ProjectOwnerParam = Annotated[
     StorableText,
 ]
 ProjectIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Project's id."),
+    DecimalDigits,
 ]
 ProjectSort = Literal[
     "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "name", "-name"
@@ -158,9 +159,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_projects(
         owner: ProjectOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             ProjectSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",

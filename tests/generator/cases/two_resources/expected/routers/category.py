@@ -26,7 +26,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -54,8 +54,9 @@ CategoryOwnerParam = Annotated[
     StorableText,
 ]
 CategoryIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Category's id."),
+    DecimalDigits,
 ]
 CategorySort = Literal[
     "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "name", "-name"
@@ -156,9 +157,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_categories(
         owner: CategoryOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             CategorySort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",

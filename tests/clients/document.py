@@ -1,0 +1,65 @@
+"""What makes a served OpenAPI document usable as it is by validators and client generators.
+
+Shared by the test of this project's document and by the client tests, which run in copies of
+the project serving every example spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from openapi_spec_validator import validate
+
+Document = dict[str, Any]
+METHODS = ("get", "put", "post", "delete", "patch")
+NOT_JSON_SCHEMA = frozenset({"ge", "gt", "le", "lt", "min_length", "max_length", "multiple_of"})
+"""Pydantic's names for bounds: in a schema they mean nothing to JSON Schema readers."""
+ENVELOPE = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def operations(document: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(path, method, operation) of every operation, in document order."""
+    for path, item in document["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield path, method, item[method]
+
+
+def _schemas(node: Any) -> Iterator[dict[str, Any]]:
+    """Every schema object under `node`: component schemas, parameters' and bodies'."""
+    if isinstance(node, dict):
+        if "type" in node or "anyOf" in node or "$ref" in node or "enum" in node:
+            yield node
+        for value in node.values():
+            yield from _schemas(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _schemas(value)
+
+
+def check_document(document: Document) -> None:
+    """Assert everything a generator needs; the first failure names the operation."""
+    validate(document)
+    for schema in _schemas(document):
+        properties = schema.get("properties", {})
+        misnamed = NOT_JSON_SCHEMA & (set(schema) - {"properties"}) - set(properties)
+        assert not misnamed, f"bounds not in JSON Schema keywords: {misnamed} in {schema}"
+    operation_ids = [operation["operationId"] for _, _, operation in operations(document)]
+    assert len(operation_ids) == len(set(operation_ids)), f"repeated ids: {operation_ids}"
+    for path, method, operation in operations(document):
+        where = f"{method.upper()} {path}"
+        responses = operation["responses"]
+        errors = {status for status in responses if status[0] in "45"}
+        expected = {"422", "500", "503"}
+        if "requestBody" in operation:
+            expected |= {"413", "415"}
+        assert expected <= errors, f"{where} documents {sorted(errors)}, not {sorted(expected)}"
+        for status in errors:
+            content = responses[status]["content"]["application/json"]
+            assert content["schema"] == ENVELOPE, f"{where} {status}: {content}"
+        body = operation.get("requestBody")
+        if body is not None and not body.get("required"):
+            schema = body["content"]["application/json"]["schema"]
+            assert {"type": "null"} not in schema.get("anyOf", []), f"{where}: a null body"
+        assert operation.get("description"), f"{where} has no description"
