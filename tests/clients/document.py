@@ -7,9 +7,12 @@ the project serving every example spec.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from openapi_spec_validator import validate
+
+from tests.clients.samples import collection_key
 
 Document = dict[str, Any]
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -63,3 +66,49 @@ def check_document(document: Document) -> None:
             schema = body["content"]["application/json"]["schema"]
             assert {"type": "null"} not in schema.get("anyOf", []), f"{where}: a null body"
         assert operation.get("description"), f"{where} has no description"
+
+
+KINDS = {
+    ("collection", "get"): "list",
+    ("collection", "post"): "create",
+    ("item", "get"): "read",
+    ("item", "put"): "replace",
+    ("item", "patch"): "update",
+    ("item", "delete"): "delete",
+}
+
+
+@dataclass
+class Resource:
+    """One resource's operations in the document, by kind (`list`, `create`, ...)."""
+
+    key: str
+    collection_path: str
+    owner_param: str
+    operation_ids: dict[str, str] = field(default_factory=dict)
+    integer_id: bool = True
+
+
+def _path_params(operation: dict[str, Any]) -> list[dict[str, Any]]:
+    return [param for param in operation.get("parameters", []) if param["in"] == "path"]
+
+
+def resources_of(document: Document, keys: set[str]) -> tuple[dict[str, Resource], dict[str, str]]:
+    """The generated resources by collection key, and the paths of the other operations by id."""
+    resources: dict[str, Resource] = {}
+    others: dict[str, str] = {}
+    for path, method, operation in operations(document):
+        collection, where = path, "collection"
+        if collection_key(path) not in keys and path.endswith("/{id}"):
+            collection, where = path.removesuffix("/{id}"), "item"
+        key = collection_key(collection)
+        if key not in keys:
+            others[operation["operationId"]] = path
+            continue
+        owner = _path_params(operation)[0]["name"]
+        resource = resources.setdefault(key, Resource(key, collection, owner))
+        resource.operation_ids[KINDS[where, method]] = operation["operationId"]
+        for param in _path_params(operation):
+            if param["name"] == "id":
+                resource.integer_id = param["schema"].get("type") == "integer"
+    return resources, others

@@ -15,7 +15,6 @@ import typing
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -23,56 +22,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.clients.document import Document, operations
+from tests.clients.document import Document, Resource, operations, resources_of
 from tests.clients.python_client import generate_python_client, operation_module
 from tests.clients.samples import Json, Samples, collection_key, load_samples
 
 pytestmark = pytest.mark.anyio
 
 BASE_URL = "http://testserver"
-KINDS = {
-    ("collection", "get"): "list",
-    ("collection", "post"): "create",
-    ("item", "get"): "read",
-    ("item", "put"): "replace",
-    ("item", "patch"): "update",
-    ("item", "delete"): "delete",
-}
 MISSING_INTEGER_ID = 2**63 - 1
-
-
-@dataclass
-class Resource:
-    """One resource's operations in the document, by kind (`list`, `create`, ...)."""
-
-    key: str
-    owner_param: str
-    operation_ids: dict[str, str] = field(default_factory=dict)
-    integer_id: bool = True
-
-
-def _path_params(operation: dict[str, Any]) -> list[dict[str, Any]]:
-    return [param for param in operation.get("parameters", []) if param["in"] == "path"]
-
-
-def resources_of(document: Document, keys: set[str]) -> tuple[dict[str, Resource], dict[str, str]]:
-    """The generated resources by collection key, and the paths of the other operations by id."""
-    resources: dict[str, Resource] = {}
-    others: dict[str, str] = {}
-    for path, method, operation in operations(document):
-        key, where = collection_key(path), "collection"
-        if key not in keys and path.endswith("/{id}"):
-            key, where = collection_key(path.removesuffix("/{id}")), "item"
-        if key not in keys:
-            others[operation["operationId"]] = path
-            continue
-        owner = _path_params(operation)[0]["name"]
-        resource = resources.setdefault(key, Resource(key, owner))
-        resource.operation_ids[KINDS[where, method]] = operation["operationId"]
-        for param in _path_params(operation):
-            if param["name"] == "id":
-                resource.integer_id = param["schema"].get("type") == "integer"
-    return resources, others
 
 
 class Driver:
