@@ -211,6 +211,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "The request is not valid"},
 }
 """Documented error answers of every generated route (the app's handlers produce them)."""
+CONFLICT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    409: {
+        "model": ErrorBody,
+        "description": "A unique value already taken by another row of the owner, "
+        "or a row that others still point at",
+    },
+}
+"""The answers of a route that may also be refused with 409 `conflict`."""
 
 
 def not_found(resource: str, row_id: object) -> HTTPException:

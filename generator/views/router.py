@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from generator.field_rules import filter_type
@@ -39,6 +40,8 @@ class Endpoint:
 
     operation_id: str
     description: str
+    responses: str = "ERROR_RESPONSES"
+    """The documented error answers: CONFLICT_RESPONSES where a 409 can come back."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,31 @@ def _order_by(resource: Resource) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(entries)
 
 
-def _endpoints(resource: Resource) -> dict[Operation, Endpoint]:
+def _delete_may_conflict(spec: Spec, resource: Resource) -> bool:
+    """Whether deleting a row can be refused: a `restrict` reference points at it, or at a row
+    its deletion cascades to."""
+    reached, pending = {resource.name}, [resource]
+    while pending:
+        for referrer, field in spec.referrers(pending.pop()):
+            if field.on_delete == "restrict":
+                return True
+            if field.on_delete == "cascade" and referrer.name not in reached:
+                reached.add(referrer.name)
+                pending.append(referrer)
+    return False
+
+
+def _conflicts(spec: Spec, resource: Resource) -> set[Operation]:
+    """The operations that may answer 409 `conflict`."""
+    found: set[Operation] = set()
+    if any(field.unique for field in resource.fields):
+        found |= {"create", "replace", "update"}
+    if _delete_may_conflict(spec, resource):
+        found.add("delete")
+    return found
+
+
+def _endpoints(spec: Spec, resource: Resource) -> dict[Operation, Endpoint]:
     name, owner, singular = resource.name, resource.owner.field, resource.module
     texts: dict[Operation, tuple[str, str]] = {
         "list": (
@@ -150,6 +177,10 @@ def _endpoints(resource: Resource) -> dict[Operation, Endpoint]:
         if resource.description:
             text = f"{resource.description}\n\n{text}"
         endpoints[operation] = Endpoint(operation_id, text)
+    for operation in _conflicts(spec, resource) & set(endpoints):
+        endpoints[operation] = dataclasses.replace(
+            endpoints[operation], responses="CONFLICT_RESPONSES"
+        )
     return endpoints
 
 
@@ -171,7 +202,7 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
         sort_values=resource.sort_values,
         order_by=_order_by(resource),
         filters=_filters(resource),
-        endpoints=_endpoints(resource),
+        endpoints=_endpoints(spec, resource),
         refused=tuple(
             RefusedRoute(
                 f"{path.where.upper()}_PATH",

@@ -25,6 +25,7 @@ from generated.schemas.gadget import (
     GadgetUpdate,
 )
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     INT64_MIN,
@@ -367,7 +368,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "owned by the `user_id` in the path; answers 201 with the row and its "
             "URL in `Location`."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def create_gadget(
         request: fastapi.Request,
@@ -415,7 +416,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "One of every field type, with its constraints.\n\nSets every writable "
             "field of one Gadget; omitted fields take their default."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def replace_gadget(
         owner: GadgetOwnerParam,
@@ -442,7 +443,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "One of every field type, with its constraints.\n\nChanges only the "
             "fields sent of one Gadget."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def update_gadget(
         owner: GadgetOwnerParam,

@@ -17,6 +17,7 @@ from sqlalchemy.sql import dml
 from generated.models.index import Index
 from generated.schemas.index import IndexCreate, IndexPage, IndexRead, IndexReplace, IndexUpdate
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
@@ -183,7 +184,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "Creates a Index owned by the `user_id` in the path; answers 201 with "
             "the row and its URL in `Location`."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def create_index(
         request: fastapi.Request,
@@ -223,7 +224,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="replace_index",
         summary="Replace one Index",
         description=("Sets every writable field of one Index; omitted fields take their default."),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def replace_index(
         owner: IndexOwnerParam,
@@ -246,7 +247,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="update_index",
         summary="Update one Index",
         description="Changes only the fields sent of one Index.",
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def update_index(
         owner: IndexOwnerParam,

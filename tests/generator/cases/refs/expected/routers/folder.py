@@ -27,6 +27,7 @@ from generated.schemas.folder import (
     FolderUpdate,
 )
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
@@ -290,7 +291,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="delete_folder",
         summary="Delete one Folder",
         description="Deletes one Folder of the owner.",
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def delete_folder(owner: FolderOwnerParam, row_id: FolderIdParam) -> fastapi.Response:
         async with connect() as conn:

@@ -26,6 +26,7 @@ from generated.schemas.project import (
     ProjectUpdate,
 )
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
@@ -201,7 +202,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "Creates a Project owned by the `user_id` in the path; answers 201 "
             "with the row and its URL in `Location`."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def create_project(
         request: fastapi.Request,
@@ -247,7 +248,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         description=(
             "Sets every writable field of one Project; omitted fields take their default."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def replace_project(
         owner: ProjectOwnerParam,
@@ -271,7 +272,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="update_project",
         summary="Update one Project",
         description="Changes only the fields sent of one Project.",
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def update_project(
         owner: ProjectOwnerParam,

@@ -34,6 +34,7 @@ from generated.schemas.task import (
     TaskUpdate,
 )
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
@@ -342,7 +343,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="delete_task",
         summary="Delete one Task",
         description="Deletes one Task of the owner.",
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def delete_task(owner: TaskOwnerParam, row_id: TaskIdParam) -> fastapi.Response:
         async with connect() as conn:

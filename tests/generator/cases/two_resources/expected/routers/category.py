@@ -23,6 +23,7 @@ from generated.schemas.category import (
     CategoryUpdate,
 )
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
@@ -200,7 +201,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "`user_id` in the path; answers 201 with the row and its URL in "
             "`Location`."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def create_category(
         request: fastapi.Request,
@@ -248,7 +249,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "A group of shopping items.\n\nSets every writable field of one "
             "Category; omitted fields take their default."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def replace_category(
         owner: CategoryOwnerParam,
@@ -272,7 +273,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="update_category",
         summary="Update one Category",
         description=("A group of shopping items.\n\nChanges only the fields sent of one Category."),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def update_category(
         owner: CategoryOwnerParam,
