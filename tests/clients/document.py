@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs locked
 from openapi_spec_validator import validate
 
 from tests.clients.samples import collection_key
@@ -48,6 +49,10 @@ def check_document(document: Document) -> None:
         properties = schema.get("properties", {})
         misnamed = NOT_JSON_SCHEMA & (set(schema) - {"properties"}) - set(properties)
         assert not misnamed, f"bounds not in JSON Schema keywords: {misnamed} in {schema}"
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        root = {"components": document["components"], "$ref": f"#/components/schemas/{name}"}
+        for example in schema.get("examples", []):
+            Draft202012Validator(root).validate(example)
     operation_ids = [operation["operationId"] for _, _, operation in operations(document)]
     assert len(operation_ids) == len(set(operation_ids)), f"repeated ids: {operation_ids}"
     for path, method, operation in operations(document):
