@@ -30,13 +30,25 @@ def operations(document: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
                 yield path, method, item[method]
 
 
+_NAMED = frozenset({"properties", "schemas", "$defs", "paths", "responses"})
+"""Maps from names to objects: their keys are names, never schema keywords."""
+_VALUES = frozenset({"examples", "example", "default", "enum", "const"})
+"""Keys whose values are data, which may look like anything."""
+
+
 def _schemas(node: Any) -> Iterator[dict[str, Any]]:
     """Every schema object under `node`: component schemas, parameters' and bodies'."""
     if isinstance(node, dict):
         if "type" in node or "anyOf" in node or "$ref" in node or "enum" in node:
             yield node
-        for value in node.values():
-            yield from _schemas(value)
+        for key, value in node.items():
+            if key in _VALUES:
+                continue
+            if key in _NAMED and isinstance(value, dict):
+                for named in value.values():
+                    yield from _schemas(named)
+            else:
+                yield from _schemas(value)
     elif isinstance(node, list):
         for value in node:
             yield from _schemas(value)
@@ -46,8 +58,7 @@ def check_document(document: Document) -> None:
     """Assert everything a generator needs; the first failure names the operation."""
     validate(document)
     for schema in _schemas(document):
-        properties = schema.get("properties", {})
-        misnamed = NOT_JSON_SCHEMA & (set(schema) - {"properties"}) - set(properties)
+        misnamed = NOT_JSON_SCHEMA & set(schema)
         assert not misnamed, f"bounds not in JSON Schema keywords: {misnamed} in {schema}"
     for name, schema in document.get("components", {}).get("schemas", {}).items():
         root = {"components": document["components"], "$ref": f"#/components/schemas/{name}"}

@@ -58,7 +58,8 @@ class Driver:
         return model.from_dict(values)
 
     def next_body(self, resource: Resource) -> Json:
-        """A body no earlier one of this run repeats in a unique field."""
+        """The next sample body in turn: the samples differ in every unique field, and no owner
+        here makes more rows of one resource than there are samples."""
         bodies = self.samples[resource.key].bodies
         self._made[resource.key] += 1
         return dict(bodies[(self._made[resource.key] - 1) % len(bodies)])
