@@ -36,19 +36,25 @@ class Driver:
     """Calls operations through the generated client and remembers which ones it called."""
 
     def __init__(
-        self, package: ModuleType, client: Any, samples: dict[str, Samples], document: Document
+        self,
+        package: ModuleType,
+        client_for: Callable[[str], Any],
+        samples: dict[str, Samples],
+        document: Document,
     ) -> None:
         self.package = package
-        self.client = client
+        self.client_for = client_for
         self.samples = samples
         self.resources, self.extensions = resources_of(document, set(samples))
         self.called: set[str] = set()
         self._made: Counter[str] = Counter()
 
-    async def call(self, operation_id: str, *args: Any, **kwargs: Any) -> Any:
+    async def call(self, operation_id: str, owner: str, *args: Any, **kwargs: Any) -> Any:
+        """Every operation takes the owner first; the client is the one that owner would use."""
         module = operation_module(self.package, operation_id)
         self.called.add(operation_id)
-        return await module.asyncio_detailed(*args, client=self.client, **kwargs)
+        client = self.client_for(owner)
+        return await module.asyncio_detailed(owner, *args, client=client, **kwargs)
 
     def body(self, operation_id: str, values: Json) -> Any:
         """`values` as the model the operation's `body` argument takes."""
@@ -151,34 +157,71 @@ EXTENSIONS: dict[str, Callable[[Driver, str], Awaitable[None]]] = {
 """Drivers of the hand-written operations, by operation id."""
 
 
-def api_client(package: ModuleType, transport: httpx.AsyncBaseTransport) -> Any:
-    """The generated `Client` on the app in process; an undocumented status raises.
+class ApiClients:
+    """The generated client each owner uses, on the app in process; undocumented statuses raise.
 
-    A spec whose document declares a security scheme needs `AuthenticatedClient(token=...)`
-    instead, built the same way (`httpx_args` keeps the token header the client adds).
+    Without a security scheme in the document one `Client` serves everyone. A document that
+    declares HTTP bearer auth gets an `AuthenticatedClient` per owner, with the token from
+    `token_for(owner)`: a spec with `auth` provides it as the `bearer_token_for` fixture.
     """
-    return package.Client(
-        base_url=BASE_URL, raise_on_unexpected_status=True, httpx_args={"transport": transport}
-    )
+
+    def __init__(
+        self,
+        package: ModuleType,
+        transport: httpx.AsyncBaseTransport,
+        token_for: Callable[[str], str] | None,
+    ) -> None:
+        self._package, self._transport, self._token_for = package, transport, token_for
+        self._clients: dict[str | None, Any] = {}
+
+    def __call__(self, owner: str) -> Any:
+        key = owner if self._token_for is not None else None
+        if key not in self._clients:
+            settings = {"base_url": BASE_URL, "raise_on_unexpected_status": True}
+            settings["httpx_args"] = {"transport": self._transport}
+            if self._token_for is None:
+                self._clients[key] = self._package.Client(**settings)
+            else:
+                token = self._token_for(owner)
+                self._clients[key] = self._package.AuthenticatedClient(token=token, **settings)
+        return self._clients[key]
+
+    async def aclose(self) -> None:
+        for generated_client in self._clients.values():
+            await generated_client.get_async_httpx_client().aclose()
+
+
+def bearer_token_source(document: Document, request: pytest.FixtureRequest) -> Any:
+    """`bearer_token_for` where the document asks for a bearer token, else None."""
+    schemes = document.get("components", {}).get("securitySchemes", {}).values()
+    if not any(scheme.get("scheme") == "bearer" for scheme in schemes):
+        return None
+    try:
+        return request.getfixturevalue("bearer_token_for")
+    except pytest.FixtureLookupError:
+        pytest.fail("the document asks for a bearer token: provide a `bearer_token_for` fixture")
 
 
 async def test_a_generated_python_client_drives_every_operation(
-    app: FastAPI, client: httpx.AsyncClient, tmp_path_factory: pytest.TempPathFactory
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     served = await client.get("/openapi.json")
     assert served.status_code == 200, served.text
     document: Document = served.json()
-    assert "securitySchemes" not in document.get("components", {}), (
-        "the document asks for a token: give api_client an AuthenticatedClient"
-    )
     package = generate_python_client(document, tmp_path_factory.mktemp("python-client"))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with api_client(package, transport) as generated_client:
-        driver = Driver(package, generated_client, load_samples(), document)
+    clients = ApiClients(package, transport, bearer_token_source(document, request))
+    driver = Driver(package, clients, load_samples(), document)
+    try:
         for resource in driver.resources.values():
             await drive_resource(driver, resource, f"owner-{uuid.uuid4().hex[:12]}")
         for operation_id in sorted(driver.extensions):
             assert operation_id in EXTENSIONS, f"no driver for {operation_id}: add it to EXTENSIONS"
             await EXTENSIONS[operation_id](driver, f"owner-{uuid.uuid4().hex[:12]}")
+    finally:
+        await clients.aclose()
     every = {operation["operationId"] for _, _, operation in operations(document)}
     assert driver.called == every, f"never called: {sorted(every - driver.called)}"
