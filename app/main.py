@@ -19,6 +19,7 @@ from app.db import Database
 from app.errors import AllowedMethods, install_error_handlers, served_by
 from app.extensions import EXTENSIONS
 from app.health import router as health_router
+from app.openapi import install_openapi
 from app.settings import ConfigError, Settings, load_settings
 from generated.routers import API_PREFIX, ROUTER_BUILDERS, SERVED_METHODS
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         API_PREFIX, [*SERVED_METHODS, *served_by(extensions)]
     )
     app.add_exception_handler(413, payload_too_large)
+    install_openapi(app)
     return app
 
 

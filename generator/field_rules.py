@@ -258,7 +258,7 @@ TYPES: dict[FieldType, TypeRule] = {
             "Field",
             _keywords(field, {"minimum": support.INT64_MIN, "maximum": support.INT64_MAX}),
         ),
-        filter_type="Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)]",
+        filter_type="Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits]",
         column="sa.BigInteger()",
         samples=integer_samples,
     ),
@@ -319,7 +319,7 @@ REF_RULES: dict[IdType, TypeRule] = {
     "integer": TypeRule(
         annotation=lambda field: Annotation("StrictInt", "Field", _ROW_ID_RANGE),
         read_type="int",
-        filter_type="Annotated[PlainInt, Field(ge=1, le=INT64_MAX)]",
+        filter_type="Annotated[int, Field(ge=1, le=INT64_MAX), DecimalDigits]",
         column=lambda field: "int64_id()",
         samples=lambda field, kit: Draft(
             invalid=(

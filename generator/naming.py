@@ -56,7 +56,7 @@ RESERVED_RESOURCE_NAMES: dict[str, str] = {
     "Annotated": "the typing construct of constrained values",
     "Literal": "the type of enum values and of the sort parameter",
     "Field": "Pydantic's constraints on values and filters",
-    "PlainInt": "the type of integer ids and filters",
+    "DecimalDigits": "the check on integer ids and filters",
     "StorableText": "the check on stored text",
     "BoolText": "the type of boolean filters",
     "DateText": "the type of date values and filters",

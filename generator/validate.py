@@ -366,4 +366,26 @@ def _cross_checks(built: list[_Built], prefixes: list[tuple[str, str, Position]]
                 f"({theirs}in {other.file})"
             )
             problems.append(Problem(resource.file, where.line, where.column, key, message))
+    return problems + _list_id_clashes(built)
+
+
+def _list_id_clashes(built: list[_Built]) -> list[Problem]:
+    """Two plurals alike (Category, Categorie) would give two `list_categories` operations:
+    client generators need every operation id once, so the second resource is refused."""
+    problems: list[Problem] = []
+    seen: dict[str, Resource] = {}
+    for resource, positions in ((b.resource, b.where) for b in built):
+        operation_id = f"list_{naming.plural(resource.module)}"
+        other = seen.setdefault(operation_id, resource)
+        if other is not resource and "list" in resource.operations and "list" in other.operations:
+            where = positions["name"]
+            message = (
+                f"its list operation id {operation_id!r} is already that of resource "
+                f"{other.name} (in {other.file}); rename one of them"
+            )
+            problems.append(
+                Problem(
+                    resource.file, where.line, where.column, f"resources.{resource.name}", message
+                )
+            )
     return problems

@@ -4,6 +4,9 @@ Every API test runs on SQLite and, when `TEST_DATABASE_URL` names a PostgreSQL s
 PostgreSQL too. Without it the PostgreSQL runs are skipped with a message saying how to
 enable them; with `REQUIRE_POSTGRES=1` (set in CI) a missing server is a failure instead.
 Tests isolate themselves by owner (a fresh random owner per test), not by wiping tables.
+
+With `CONTRACT_BASE_URL` set (`make contract BASE_URL=...`) the `client` is an HTTP client of
+that already-running server instead, and a test that needs a database of its own skips.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.auth import spec_policy
 from app.main import create_app
 from app.settings import Settings
 from tests.bearer import bearer_settings, owner_tokens
@@ -88,10 +92,26 @@ def postgres_database_url() -> Iterator[str]:
     yield url
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest) -> str:
+DEPLOYMENT = "deployment"
+CONTRACT_BASE_URL = os.environ.get("CONTRACT_BASE_URL", "").strip()
+"""A running server to test over HTTP (`make contract BASE_URL=...`), or "" for the local app."""
+NEEDS_DATABASE = "needs a database of its own; CONTRACT_BASE_URL runs the HTTP contract tests only"
+
+
+@pytest.fixture(
+    scope="session", params=[DEPLOYMENT] if CONTRACT_BASE_URL else ["sqlite", "postgres"]
+)
+def api_target(request: pytest.FixtureRequest) -> str:
+    """What the API tests run against: each kind of database, or the server at CONTRACT_BASE_URL."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(api_target: str, request: pytest.FixtureRequest) -> str:
     """A migrated database of each kind; the test runs once per backend."""
-    name = "sqlite_url" if request.param == "sqlite" else "postgres_database_url"
+    if api_target == DEPLOYMENT:
+        pytest.skip(NEEDS_DATABASE)
+    name = "sqlite_url" if api_target == "sqlite" else "postgres_database_url"
     return str(request.getfixturevalue(name))
 
 
@@ -119,10 +139,25 @@ def own_app(database_url: str, bearer: Any) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-async def client(app: FastAPI, bearer: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    api_target: str, request: pytest.FixtureRequest
+) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client wired to the shared app in process; 500s come back as responses.
 
-    With a bearer-jwt spec it signs each request as the owner its path names."""
+    With a bearer-jwt spec it signs each request as the owner its path names. Against a
+    deployment, a plain HTTP client of CONTRACT_BASE_URL (its path prefix kept).
+    """
+    if api_target == DEPLOYMENT:
+        if spec_policy() is not None:
+            pytest.skip(
+                "make contract against a bearer-jwt deployment needs tokens it trusts, "
+                "which the tests cannot mint"
+            )
+        async with httpx.AsyncClient(base_url=CONTRACT_BASE_URL, timeout=30.0) as http:
+            yield http
+        return
+    app: FastAPI = request.getfixturevalue("app")
+    bearer = request.getfixturevalue("bearer")
     async with asgi_client(app, auth=owner_tokens(bearer)) as http:
         yield http
 

@@ -37,7 +37,12 @@ Task_completed = StrictBool
 class TaskCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"title": "alpha", "description": "alpha", "completed": False}]
+        },
+    )
 
     title: Task_title
     description: Task_description | None = Field(default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from generator.field_rules import filter_type
@@ -39,6 +40,8 @@ class Endpoint:
 
     operation_id: str
     description: str
+    responses: str = "ERROR_RESPONSES"
+    """The documented error answers: with 409 where one can come back, 401/403 behind a token."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ class RouterView:
     collection_path: str
     item_path: str
     id_python_type: str
-    id_param_type: str
+    id_param_checks: tuple[str, ...]
+    """Validators after the id's bounds: integers from a path take decimal digits only."""
     id_path_keywords: str
     creates_id: bool
     """Whether the app makes the id (a UUID) rather than the database (an integer)."""
@@ -80,8 +84,6 @@ class RouterView:
     relations: tuple[RelationView, ...]
     bearer: bool
     """Whether a bearer token must name the path's owner (`auth: {type: bearer-jwt}`)."""
-    error_responses: str
-    """The documented error answers of each route: with 401, 403 and 503 behind a token."""
     row_schema: str
     """What list and read answer with: the read schema, with the embeddable relations if any."""
     imports: tuple[tuple[str, str], ...]
@@ -125,7 +127,31 @@ def _order_by(resource: Resource) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(entries)
 
 
-def _endpoints(resource: Resource) -> dict[Operation, Endpoint]:
+def _delete_may_conflict(spec: Spec, resource: Resource) -> bool:
+    """Whether deleting a row can be refused: a `restrict` reference points at it, or at a row
+    its deletion cascades to."""
+    reached, pending = {resource.name}, [resource]
+    while pending:
+        for referrer, field in spec.referrers(pending.pop()):
+            if field.on_delete == "restrict":
+                return True
+            if field.on_delete == "cascade" and referrer.name not in reached:
+                reached.add(referrer.name)
+                pending.append(referrer)
+    return False
+
+
+def _conflicts(spec: Spec, resource: Resource) -> set[Operation]:
+    """The operations that may answer 409 `conflict`."""
+    found: set[Operation] = set()
+    if any(field.unique for field in resource.fields):
+        found |= {"create", "replace", "update"}
+    if _delete_may_conflict(spec, resource):
+        found.add("delete")
+    return found
+
+
+def _endpoints(spec: Spec, resource: Resource) -> dict[Operation, Endpoint]:
     name, owner, singular = resource.name, resource.owner.field, resource.module
     texts: dict[Operation, tuple[str, str]] = {
         "list": (
@@ -155,7 +181,32 @@ def _endpoints(resource: Resource) -> dict[Operation, Endpoint]:
         if resource.description:
             text = f"{resource.description}\n\n{text}"
         endpoints[operation] = Endpoint(operation_id, text)
+    conflicts = _conflicts(spec, resource)
+    for operation, endpoint in endpoints.items():
+        idempotent = operation == "create" and spec.idempotency is not None
+        responses = _responses(spec.auth is not None, operation in conflicts, idempotent)
+        endpoints[operation] = dataclasses.replace(endpoint, responses=responses)
     return endpoints
+
+
+def _responses(bearer: bool, conflict: bool, idempotent: bool) -> str:
+    """The expression of a route's documented answers: the spec's errors and what it adds.
+
+    The common cases read as one named table; the rest merge the tables they need.
+    """
+    overlays = ["IDEMPOTENT_CREATE_ANSWERS"] if idempotent else []
+    if conflict and not idempotent:  # an idempotent create documents its own 409
+        overlays.append("CONFLICT_ANSWER")
+    if not bearer:
+        if not overlays:
+            return "ERROR_RESPONSES"
+        if overlays == ["CONFLICT_ANSWER"]:
+            return "CONFLICT_RESPONSES"
+        if overlays == ["IDEMPOTENT_CREATE_ANSWERS"]:
+            return "IDEMPOTENT_CREATE_RESPONSES"
+    if not overlays:
+        return "BEARER_ERROR_RESPONSES"
+    return "{" + ", ".join(f"**{name}" for name in ["BEARER_ERROR_RESPONSES", *overlays]) + "}"
 
 
 def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -> RouterView:
@@ -168,7 +219,7 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
         collection_path=resource.path_of("collection"),
         item_path=resource.path_of("item"),
         id_python_type="int" if integer else "UUID",
-        id_param_type="PlainInt" if integer else "UUID",
+        id_param_checks=("DecimalDigits",) if integer else (),
         id_path_keywords=f"ge=1, le={INT64_MAX}, " if integer else "",
         creates_id=not integer,
         timestamps=resource.timestamps,
@@ -176,7 +227,7 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
         sort_values=resource.sort_values,
         order_by=_order_by(resource),
         filters=_filters(resource),
-        endpoints=_endpoints(resource),
+        endpoints=_endpoints(spec, resource),
         refused=tuple(
             RefusedRoute(
                 f"{path.where.upper()}_PATH",
@@ -188,7 +239,6 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
             if path.resource is resource and path.refused
         ),
         bearer=spec.auth is not None,
-        error_responses="BEARER_ERROR_RESPONSES" if spec.auth is not None else "ERROR_RESPONSES",
         has_references=bool(resource.refs),
         is_target=bool(spec.referrers(resource)),
         relations=tuple(

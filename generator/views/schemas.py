@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator import contract
 from generator.field_code import field_code
 from generator.model import Resource, Spec
+from generator.render_values import code
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class SchemasView:
     """Each relation `?include=` may embed, and its target's resource name."""
     imports: tuple[tuple[str, str], ...]
     """The other resources' schema modules and read schemas the embedded targets need."""
+    create_example: str | None
+    """A valid create body as source, the OpenAPI document's example; None when the spec
+    alone gives none (a required reference needs a real row)."""
 
 
 def relation_targets(spec: Spec, resource: Resource) -> tuple[tuple[str, Resource], ...]:
@@ -55,7 +60,9 @@ def schemas_view(spec: Spec, resource: Resource) -> SchemasView:
     read += [Attribute(c.field.name, c.read_type + c.read_assignment) for c in codes]
     if resource.timestamps:
         read += [Attribute(name, "datetime.datetime") for name in ("created_at", "updated_at")]
+    rows = contract.valid_rows(resource.fields, contract.field_samples(resource))
     return SchemasView(
+        create_example=code(rows[0]) if rows else None,
         name=resource.name,
         server_managed=", ".join(f"`{name}`" for name in resource.server_managed),
         value_types=tuple(

@@ -66,8 +66,7 @@ IdempotencyKeyHeader = Annotated[
 ]
 """The header a create route takes when the spec turns `api.idempotency` on."""
 
-IDEMPOTENT_CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **ERROR_RESPONSES,
+IDEMPOTENT_CREATE_ANSWERS: dict[int | str, dict[str, Any]] = {
     201: {
         "headers": {
             "Location": {"description": "The new row's URL.", "schema": {"type": "string"}},
@@ -88,6 +87,8 @@ IDEMPOTENT_CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
         "`idempotency_key_reused`: this Idempotency-Key was sent with another request",
     },
 }
+"""What `Idempotency-Key` adds to a create's documented answers, over the route's errors."""
+IDEMPOTENT_CREATE_RESPONSES = {**ERROR_RESPONSES, **IDEMPOTENT_CREATE_ANSWERS}
 """The documented answers of a create route that takes `Idempotency-Key`."""
 
 

@@ -126,8 +126,13 @@ def _refuse_non_decimal(value: object) -> object:
 
 _DECIMAL_INTEGER = re.compile(r"-?[0-9]+")
 
-PlainInt = Annotated[int, BeforeValidator(_refuse_non_decimal)]
-"""An integer from a path or query string: digits only, optionally negative."""
+DecimalDigits = BeforeValidator(_refuse_non_decimal)
+"""An integer from a path or query string: digits only, optionally negative.
+
+It goes last in an `Annotated`, after the bounds: Pydantic turns bounds given after a validator
+into "ge"/"le" keys of the JSON Schema, which no client or validator understands, while bounds
+given before it become `minimum`/`maximum` (`Annotated[int, Query(ge=0), DecimalDigits]`).
+"""
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -208,6 +213,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "The request is not valid"},
 }
 """Documented error answers of every generated route (the app's handlers produce them)."""
+CONFLICT_ANSWER: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorBody,
+        "description": "A unique value already taken by another row of the owner, "
+        "or a row that others still point at",
+    },
+}
+"""What a route that may be refused with 409 `conflict` adds to its documented answers."""
+CONFLICT_RESPONSES = {**ERROR_RESPONSES, **CONFLICT_ANSWER}
+"""The answers of a route that may also be refused with 409 `conflict`."""
 
 
 def not_found(resource: str, row_id: object) -> HTTPException:

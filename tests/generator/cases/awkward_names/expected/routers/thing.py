@@ -23,7 +23,7 @@ from generated.support import (
     INT64_MAX,
     INT64_MIN,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -51,8 +51,9 @@ ThingOwnerParam = Annotated[
     StorableText,
 ]
 ThingIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Thing's id."),
+    DecimalDigits,
 ]
 ThingSort = Literal[
     "id",
@@ -172,36 +173,38 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_things(
         owner: ThingOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             ThingSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
         filter_size: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(alias="size", description="Only rows whose size equals this."),
         ] = None,
         filter_size__gte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(alias="size__gte", description="Only rows whose size is at least this."),
         ] = None,
         filter_size__lte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(alias="size__lte", description="Only rows whose size is at most this."),
         ] = None,
         filter_size_gte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(alias="size_gte", description="Only rows whose size_gte equals this."),
         ] = None,
         filter_size_gte__gte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(
                 alias="size_gte__gte", description="Only rows whose size_gte is at least this."
             ),
         ] = None,
         filter_size_gte__lte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(
                 alias="size_gte__lte", description="Only rows whose size_gte is at most this."
             ),

@@ -67,7 +67,28 @@ Thing_date = DateText
 class ThingCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "size": 0,
+                    "size_gte": 0,
+                    "v_2": 0,
+                    "v2": "alpha",
+                    "create": False,
+                    "read": False,
+                    "page": 0,
+                    "update": "2026-01-01",
+                    "uuid": "00000000-0000-4000-8000-000000000001",
+                    "text": "alpha",
+                    "type": "a",
+                    "format": "alpha",
+                    "date": "2026-01-01",
+                }
+            ]
+        },
+    )
 
     size: Thing_size
     size_gte: Thing_size_gte

@@ -19,7 +19,7 @@ from generated.models.note import Note
 from generated.schemas.note import NoteCreate, NoteRead
 from generated.support import (
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -57,8 +57,9 @@ async def note_owner(
 
 NoteOwnerParam = Annotated[str, fastapi.Depends(note_owner)]
 NoteIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Note's id."),
+    DecimalDigits,
 ]
 NoteSort = Literal["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at"]
 

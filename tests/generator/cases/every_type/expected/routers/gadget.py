@@ -25,13 +25,14 @@ from generated.schemas.gadget import (
     GadgetUpdate,
 )
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     INT64_MIN,
     BoolText,
     ConnectionFactory,
     DateText,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     UTCDatetime,
@@ -60,8 +61,9 @@ GadgetOwnerParam = Annotated[
     StorableText,
 ]
 GadgetIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Gadget's id."),
+    DecimalDigits,
 ]
 GadgetSort = Literal[
     "id",
@@ -206,9 +208,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_gadgets(
         owner: GadgetOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=50, description="Rows per page.")] = 10,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=50, description="Rows per page."), DecimalDigits
+        ] = 10,
         sort: Annotated[
             GadgetSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "name",
@@ -217,17 +221,17 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             fastapi.Query(alias="name", description="Only rows whose name equals this."),
         ] = None,
         filter_quantity: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(alias="quantity", description="Only rows whose quantity equals this."),
         ] = None,
         filter_quantity__gte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(
                 alias="quantity__gte", description="Only rows whose quantity is at least this."
             ),
         ] = None,
         filter_quantity__lte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(
                 alias="quantity__lte", description="Only rows whose quantity is at most this."
             ),
@@ -364,7 +368,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "owned by the `user_id` in the path; answers 201 with the row and its "
             "URL in `Location`."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def create_gadget(
         request: fastapi.Request,
@@ -412,7 +416,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "One of every field type, with its constraints.\n\nSets every writable "
             "field of one Gadget; omitted fields take their default."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def replace_gadget(
         owner: GadgetOwnerParam,
@@ -439,7 +443,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "One of every field type, with its constraints.\n\nChanges only the "
             "fields sent of one Gadget."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def update_gadget(
         owner: GadgetOwnerParam,

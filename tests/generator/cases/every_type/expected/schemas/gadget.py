@@ -63,7 +63,24 @@ Gadget_color = Literal["red", "green", "no"]
 class GadgetCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "aa",
+                    "notes": "alpha",
+                    "quantity": 0,
+                    "weight": 0.5,
+                    "active": False,
+                    "released_on": "2026-01-01",
+                    "checked_at": "2026-01-01T00:00:00Z",
+                    "serial": "00000000-0000-4000-8000-000000000001",
+                    "color": "green",
+                }
+            ]
+        },
+    )
 
     name: Gadget_name = Field(description="A short name, trimmed.")
     notes: Gadget_notes | None = Field(default=None, description="Free text.")

@@ -17,10 +17,11 @@ from sqlalchemy.sql import dml
 from generated.models.index import Index
 from generated.schemas.index import IndexCreate, IndexPage, IndexRead, IndexReplace, IndexUpdate
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -47,8 +48,9 @@ IndexOwnerParam = Annotated[
     StorableText,
 ]
 IndexIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Index's id."),
+    DecimalDigits,
 ]
 IndexSort = Literal["id", "-id"]
 
@@ -140,9 +142,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_indexes(
         owner: IndexOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             IndexSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-id",
@@ -180,7 +184,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "Creates a Index owned by the `user_id` in the path; answers 201 with "
             "the row and its URL in `Location`."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def create_index(
         request: fastapi.Request,
@@ -220,7 +224,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="replace_index",
         summary="Replace one Index",
         description=("Sets every writable field of one Index; omitted fields take their default."),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def replace_index(
         owner: IndexOwnerParam,
@@ -243,7 +247,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="update_index",
         summary="Update one Index",
         description="Changes only the fields sent of one Index.",
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def update_index(
         owner: IndexOwnerParam,

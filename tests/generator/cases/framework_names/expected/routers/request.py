@@ -27,7 +27,7 @@ from generated.support import (
     INT64_MAX,
     ConnectionFactory,
     DateText,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -55,8 +55,9 @@ RequestOwnerParam = Annotated[
     StorableText,
 ]
 RequestIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Request's id."),
+    DecimalDigits,
 ]
 RequestSort = Literal[
     "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "subject", "-subject"
@@ -160,9 +161,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_requests(
         owner: RequestOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             RequestSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",

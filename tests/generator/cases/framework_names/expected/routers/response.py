@@ -27,7 +27,7 @@ from generated.support import (
     INT64_MAX,
     BoolText,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -55,8 +55,9 @@ ResponseOwnerParam = Annotated[
     StorableText,
 ]
 ResponseIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Response's id."),
+    DecimalDigits,
 ]
 ResponseSort = Literal["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at"]
 
@@ -154,9 +155,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_responses(
         owner: ResponseOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             ResponseSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",

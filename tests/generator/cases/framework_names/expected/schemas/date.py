@@ -31,7 +31,9 @@ Date_note = Annotated[StrictStr, StringConstraints(max_length=80), StorableText]
 class DateCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"day": "2026-01-01", "note": "alpha"}]}
+    )
 
     day: Date_day
     note: Date_note | None = Field(default=None)

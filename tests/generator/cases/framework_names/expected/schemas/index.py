@@ -27,7 +27,7 @@ Index_term = Annotated[StrictStr, StringConstraints(max_length=40), StorableText
 class IndexCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"term": "alpha"}]})
 
     term: Index_term
 

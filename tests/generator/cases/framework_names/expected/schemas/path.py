@@ -27,7 +27,7 @@ Path_length = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
 class PathCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"length": 0.5}]})
 
     length: Path_length
 

@@ -28,7 +28,7 @@ Query_text = Annotated[StrictStr, StringConstraints(), StorableText]
 class QueryCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "alpha"}]})
 
     text: Query_text
 

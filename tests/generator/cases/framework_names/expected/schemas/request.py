@@ -31,7 +31,9 @@ Request_due = DateText
 class RequestCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"subject": "alpha", "due": "2026-01-01"}]}
+    )
 
     subject: Request_subject
     due: Request_due | None = Field(default=None)

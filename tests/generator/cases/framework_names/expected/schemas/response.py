@@ -26,7 +26,7 @@ Response_accepted = StrictBool
 class ResponseCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"accepted": False}]})
 
     accepted: Response_accepted = Field(default=False)
 

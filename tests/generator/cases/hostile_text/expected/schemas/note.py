@@ -38,7 +38,10 @@ Note_body = Annotated[StrictStr, StringConstraints(), StorableText]
 class NoteCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"title": "", "kind": '"""', "body": "alpha"}]},
+    )
 
     title: Note_title = Field(
         default='"""; import os; os.system(\'x\'); """ \\ {{ x }} }}{{ \n\'\'\'\r\n\\N{BULLET} \\u0041 \\x00',

@@ -24,10 +24,11 @@ from generated.models import IDEMPOTENCY_KEYS
 from generated.models.order import Order
 from generated.schemas.order import OrderCreate, OrderPage, OrderRead, OrderReplace, OrderUpdate
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -55,8 +56,9 @@ OrderOwnerParam = Annotated[
     StorableText,
 ]
 OrderIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Order's id."),
+    DecimalDigits,
 ]
 OrderSort = Literal["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at"]
 
@@ -153,9 +155,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_orders(
         owner: OrderOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             OrderSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
@@ -245,7 +249,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="replace_order",
         summary="Replace one Order",
         description=("Sets every writable field of one Order; omitted fields take their default."),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def replace_order(
         owner: OrderOwnerParam,
@@ -269,7 +273,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="update_order",
         summary="Update one Order",
         description="Changes only the fields sent of one Order.",
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def update_order(
         owner: OrderOwnerParam,

@@ -28,7 +28,7 @@ Archive_label = Annotated[StrictStr, StringConstraints(max_length=20), StorableT
 class ArchiveCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"label": "alpha"}]})
 
     label: Archive_label
 

@@ -28,7 +28,9 @@ Order_reference = Annotated[StrictStr, StringConstraints(max_length=40), Storabl
 class OrderCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reference": "alpha"}]}
+    )
 
     reference: Order_reference
 

@@ -22,7 +22,7 @@ from generated.support import (
     INT64_MAX,
     INT64_MIN,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -50,8 +50,9 @@ OrderOwnerParam = Annotated[
     StorableText,
 ]
 OrderIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Order's id."),
+    DecimalDigits,
 ]
 OrderSort = Literal[
     "id",
@@ -167,24 +168,26 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_orders(
         owner: OrderOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             OrderSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
         filter_packs: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(alias="packs", description="Only rows whose packs equals this."),
         ] = None,
         filter_packs__gte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(
                 alias="packs__gte", description="Only rows whose packs is at least this."
             ),
         ] = None,
         filter_packs__lte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(alias="packs__lte", description="Only rows whose packs is at most this."),
         ] = None,
     ) -> fastapi.Response:

@@ -33,7 +33,9 @@ Order_dose = Annotated[float, Field(strict=True, allow_inf_nan=False, multiple_o
 class OrderCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"packs": 0, "price": 0.5, "dose": 0.5}]}
+    )
 
     packs: Order_packs = Field(default=10)
     price: Order_price = Field(default=1.75)

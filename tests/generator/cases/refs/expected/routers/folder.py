@@ -27,10 +27,11 @@ from generated.schemas.folder import (
     FolderUpdate,
 )
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -156,9 +157,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_folders(
         owner: FolderOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             FolderSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
@@ -288,7 +291,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="delete_folder",
         summary="Delete one Folder",
         description="Deletes one Folder of the owner.",
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def delete_folder(owner: FolderOwnerParam, row_id: FolderIdParam) -> fastapi.Response:
         async with connect() as conn:

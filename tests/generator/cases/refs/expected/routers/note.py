@@ -39,7 +39,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -184,9 +184,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_notes(
         owner: NoteOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             NoteSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",

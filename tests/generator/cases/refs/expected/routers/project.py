@@ -26,10 +26,11 @@ from generated.schemas.project import (
     ProjectUpdate,
 )
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -57,8 +58,9 @@ ProjectOwnerParam = Annotated[
     StorableText,
 ]
 ProjectIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Project's id."),
+    DecimalDigits,
 ]
 ProjectSort = Literal[
     "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "name", "-name"
@@ -158,9 +160,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_projects(
         owner: ProjectOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             ProjectSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
@@ -198,7 +202,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "Creates a Project owned by the `user_id` in the path; answers 201 "
             "with the row and its URL in `Location`."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def create_project(
         request: fastapi.Request,
@@ -244,7 +248,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         description=(
             "Sets every writable field of one Project; omitted fields take their default."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def replace_project(
         owner: ProjectOwnerParam,
@@ -268,7 +272,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="update_project",
         summary="Update one Project",
         description="Changes only the fields sent of one Project.",
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def update_project(
         owner: ProjectOwnerParam,

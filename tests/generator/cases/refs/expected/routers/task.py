@@ -34,10 +34,11 @@ from generated.schemas.task import (
     TaskUpdate,
 )
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -65,8 +66,9 @@ TaskOwnerParam = Annotated[
     StorableText,
 ]
 TaskIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Task's id."),
+    DecimalDigits,
 ]
 TaskSort = Literal["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at"]
 
@@ -183,14 +185,16 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_tasks(
         owner: TaskOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             TaskSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
         filter_project_id: Annotated[
-            Annotated[PlainInt, Field(ge=1, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=1, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(
                 alias="project_id", description="Only rows whose project_id equals this."
             ),
@@ -339,7 +343,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="delete_task",
         summary="Delete one Task",
         description="Deletes one Task of the owner.",
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def delete_task(owner: TaskOwnerParam, row_id: TaskIdParam) -> fastapi.Response:
         async with connect() as conn:

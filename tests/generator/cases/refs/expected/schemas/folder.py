@@ -29,7 +29,7 @@ Folder_name = Annotated[StrictStr, StringConstraints(max_length=50), StorableTex
 class FolderCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "alpha"}]})
 
     name: Folder_name
 

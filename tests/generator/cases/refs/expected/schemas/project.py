@@ -28,7 +28,7 @@ Project_name = Annotated[StrictStr, StringConstraints(max_length=100), StorableT
 class ProjectCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "alpha"}]})
 
     name: Project_name
 

@@ -36,7 +36,10 @@ Task_parent_id = Annotated[StrictInt, Field(ge=1, le=9223372036854775807)]
 class TaskCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"title": "alpha", "project_id": None, "parent_id": None}]},
+    )
 
     title: Task_title
     project_id: Task_project_id | None = Field(default=None)

@@ -20,7 +20,7 @@ from generated.support import (
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -48,8 +48,9 @@ TaskOwnerParam = Annotated[
     StorableText,
 ]
 TaskIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Task's id."),
+    DecimalDigits,
 ]
 TaskSort = Literal["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at"]
 
@@ -145,9 +146,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_tasks(
         owner: TaskOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             TaskSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",

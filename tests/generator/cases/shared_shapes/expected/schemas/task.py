@@ -28,7 +28,7 @@ Task_title = Annotated[StrictStr, StringConstraints(max_length=20), StorableText
 class TaskCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"title": "alpha"}]})
 
     title: Task_title
 

@@ -23,10 +23,11 @@ from generated.schemas.category import (
     CategoryUpdate,
 )
 from generated.support import (
+    CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -54,8 +55,9 @@ CategoryOwnerParam = Annotated[
     StorableText,
 ]
 CategoryIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The Category's id."),
+    DecimalDigits,
 ]
 CategorySort = Literal[
     "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "name", "-name"
@@ -156,9 +158,11 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_categories(
         owner: CategoryOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             CategorySort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
@@ -197,7 +201,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "`user_id` in the path; answers 201 with the row and its URL in "
             "`Location`."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def create_category(
         request: fastapi.Request,
@@ -245,7 +249,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             "A group of shopping items.\n\nSets every writable field of one "
             "Category; omitted fields take their default."
         ),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def replace_category(
         owner: CategoryOwnerParam,
@@ -269,7 +273,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="update_category",
         summary="Update one Category",
         description=("A group of shopping items.\n\nChanges only the fields sent of one Category."),
-        responses=ERROR_RESPONSES,
+        responses=CONFLICT_RESPONSES,
     )
     async def update_category(
         owner: CategoryOwnerParam,

@@ -27,7 +27,7 @@ from generated.support import (
     INT64_MAX,
     INT64_MIN,
     ConnectionFactory,
-    PlainInt,
+    DecimalDigits,
     StatementCache,
     StorableText,
     json_response,
@@ -55,8 +55,9 @@ ShoppingItemOwnerParam = Annotated[
     StorableText,
 ]
 ShoppingItemIdParam = Annotated[
-    PlainInt,
+    int,
     fastapi.Path(alias="id", ge=1, le=9223372036854775807, description="The ShoppingItem's id."),
+    DecimalDigits,
 ]
 ShoppingItemSort = Literal[
     "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "label", "-label"
@@ -162,24 +163,26 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
     async def list_shopping_items(
         owner: ShoppingItemOwnerParam,
         offset: Annotated[
-            PlainInt, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip.")
+            int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
         ] = 0,
-        limit: Annotated[PlainInt, fastapi.Query(ge=1, le=100, description="Rows per page.")] = 20,
+        limit: Annotated[
+            int, fastapi.Query(ge=1, le=100, description="Rows per page."), DecimalDigits
+        ] = 20,
         sort: Annotated[
             ShoppingItemSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "label",
         filter_quantity: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(alias="quantity", description="Only rows whose quantity equals this."),
         ] = None,
         filter_quantity__gte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(
                 alias="quantity__gte", description="Only rows whose quantity is at least this."
             ),
         ] = None,
         filter_quantity__lte: Annotated[
-            Annotated[PlainInt, Field(ge=INT64_MIN, le=INT64_MAX)] | None,
+            Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), DecimalDigits] | None,
             fastapi.Query(
                 alias="quantity__lte", description="Only rows whose quantity is at most this."
             ),

@@ -34,7 +34,9 @@ ShoppingItem_quantity = Annotated[StrictInt, Field(ge=1, le=9223372036854775807)
 class ShoppingItemCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"label": "alpha", "quantity": 1}]}
+    )
 
     label: ShoppingItem_label
     quantity: ShoppingItem_quantity = Field(default=1)

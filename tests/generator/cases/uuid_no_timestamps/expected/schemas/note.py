@@ -28,7 +28,7 @@ Note_body = Annotated[StrictStr, StringConstraints(min_length=1), StorableText]
 class NoteCreate(BaseModel):
     """Body of a create: the writable fields; optional ones left out take their default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"body": "alpha"}]})
 
     body: Note_body
 
