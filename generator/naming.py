@@ -74,6 +74,10 @@ RESERVED_RESOURCE_NAMES: dict[str, str] = {
     "Relation": "what `?include=` embeds",
     "BeforeValidator": "the parsing of `?include=`",
     "RELATIONS": "a router's relations by name",
+    "KEYSETS": "a router's keyset of each sort, which cursor pages seek by",
+    "Keyset": "the keyset condition of a sort",
+    "Paging": "what a list request asked for: offset or cursor, counted or not",
+    "PageShape": "the statement shape of a list page",
 }
 """Names a resource may not take (nor start with a derived suffix), and why each is reserved.
 

@@ -69,6 +69,8 @@ class RouterView:
     list: ListSettings
     sort_values: tuple[str, ...]
     order_by: tuple[tuple[str, tuple[str, ...]], ...]
+    keysets: tuple[tuple[str, str], ...]
+    """Each `?sort=` value and its `Keyset(...)`, which cursor pages seek by."""
     filters: tuple[FilterView, ...]
     endpoints: dict[Operation, Endpoint]
     """The served operations only; a template serves an operation when it has an entry."""
@@ -119,12 +121,28 @@ def _order_by(resource: Resource) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(entries)
 
 
+def _keysets(resource: Resource) -> tuple[tuple[str, str], ...]:
+    """The keyset of each sort value, in ORDER_BY's order: (column, id), NULLs last."""
+    name = resource.name
+    entries: list[tuple[str, str]] = []
+    for key in resource.sort_keys:
+        for prefix, descending in (("", False), ("-", True)):
+            arguments = [f"{name}.{key.name}", f"{name}.id"]
+            if descending:
+                arguments.append("descending=True")
+            if key.nullable:
+                arguments.append("nullable=True")
+            entries.append((f"{prefix}{key.name}", f"Keyset({', '.join(arguments)})"))
+    return tuple(entries)
+
+
 def _endpoints(resource: Resource) -> dict[Operation, Endpoint]:
     name, owner, singular = resource.name, resource.owner.field, resource.module
     texts: dict[Operation, tuple[str, str]] = {
         "list": (
             f"list_{plural(singular)}",
-            f"One page of the owner's {name} rows, with the total for the same filters. "
+            f"One page of the owner's {name} rows, with the total for the same filters "
+            "(unless `count=false`) and the cursor of the next page (`next_cursor`). "
             "Rows of other owners are never included.",
         ),
         "create": (
@@ -169,6 +187,7 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
         list=resource.list,
         sort_values=resource.sort_values,
         order_by=_order_by(resource),
+        keysets=_keysets(resource),
         filters=_filters(resource),
         endpoints=_endpoints(resource),
         refused=tuple(

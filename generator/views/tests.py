@@ -50,6 +50,10 @@ class ContractTestView:
     nullable: tuple[tuple[str, bool], ...]
     """Every field, and whether PATCH may set it to null."""
     sorts: tuple[tuple[str, bool], ...]
+    nullable_sorts: tuple[str, ...]
+    """The sort keys that may hold NULL, which sort last in either direction."""
+    cursor_limits: tuple[int, ...]
+    """The limits cursor pages cycle through: a limit may change from page to page."""
     filters: tuple[tuple[str, str, str], ...]
     bad_filters: tuple[tuple[str, str], ...]
 
@@ -100,6 +104,8 @@ def contract_test_view(spec: Spec, resource: Resource) -> ContractTestView | Non
         updates=contract.updates(fields, found),
         nullable=tuple((field.name, field.nullable) for field in fields),
         sorts=contract.sorts(resource, found),
+        nullable_sorts=tuple(key.name for key in resource.sort_keys if key.nullable),
+        cursor_limits=(1, 2) if resource.list.max_limit >= 2 else (1,),
         filters=contract.filters(resource, found),
         bad_filters=contract.bad_filters(resource),
     )
