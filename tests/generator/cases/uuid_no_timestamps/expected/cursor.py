@@ -191,11 +191,15 @@ def _checked(payload: bytes) -> bytes:
     return hashlib.sha256(b"cursor\x00" + payload).digest()[:_CHECK_BYTES]
 
 
+def sealed(payload: object) -> str:
+    """A JSON payload as cursor text: URL-safe base64 of it and of its hash, unpadded."""
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(data + _checked(data)).decode().rstrip("=")
+
+
 def encode_cursor(keyset: Keyset, *, sort: str, bound_to: str, position: tuple[Any, Any]) -> str:
     """URL-safe text naming the row after which the next page starts."""
-    payload = json.dumps([sort, bound_to, keyset.encode(position)], separators=(",", ":"))
-    data = payload.encode()
-    return base64.urlsafe_b64encode(data + _checked(data)).decode().rstrip("=")
+    return sealed([sort, bound_to, keyset.encode(position)])
 
 
 def cursor_problem(location: str, message: str) -> RequestValidationError:
