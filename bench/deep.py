@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import asyncpg
 
 from bench.config import GENERATED, BenchError, Config, _flag, _int
-from bench.database import database_url
+from bench.database import after_seeding, database_url
 from bench.load import Target, run_phase
 from bench.report import fmt_ms, fmt_num, fmt_x, markdown_table
 from bench.servers import App, http_request
@@ -93,10 +93,7 @@ async def seed_deep(config: Config, database: str, rows: int) -> float:
         await conn.execute("DELETE FROM tasks WHERE user_id = $1", DEEP_OWNER)
         last_id = await conn.fetchval("SELECT coalesce(max(id), 0) FROM tasks")
         await conn.execute(SEED_DEEP_SQL, rows, last_id, DEEP_OWNER)
-        await conn.execute(
-            "SELECT setval(pg_get_serial_sequence('tasks', 'id'), (SELECT max(id) FROM tasks))"
-        )
-        await conn.execute("VACUUM ANALYZE tasks")
+        await after_seeding(conn)
     finally:
         await conn.close()
     return time.perf_counter() - started
