@@ -14,7 +14,7 @@ import fastcrud
 import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
-from generated.cursor import MAX_CURSOR_LENGTH, Keyset, fingerprint
+from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.task import Task
 from generated.paging import PageShape, Paging, paged
 from generated.schemas.task import TaskCreate, TaskPage, TaskRead, TaskReplace, TaskUpdate
@@ -83,6 +83,8 @@ KEYSETS: dict[str, Keyset] = {
     "-title": Keyset(Task.title, Task.id, descending=True),
 }
 """The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(200)
+"""The longest cursor of this resource, whose longest sortable text has 200 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:

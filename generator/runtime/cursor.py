@@ -26,8 +26,20 @@ import sqlalchemy as sa
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.types import TypeDecorator
 
-MAX_CURSOR_LENGTH = 2048
-"""Longer text is refused before it is decoded (a real cursor is a few hundred characters)."""
+CURSOR_OVERHEAD = 256
+"""Bytes a cursor's JSON takes besides its sort value: the sort's name, the fingerprint, an
+id, the brackets; a number, date or time as the sort value fits in it too."""
+BYTES_PER_CHARACTER = 6
+"""The most a character of a text sort value takes in the JSON: `\\u001f` for a control
+character; any other takes 4 bytes of UTF-8 at the most."""
+
+
+def max_cursor_length(longest_text: int) -> int:
+    """The longest cursor a resource can make, when its longest sortable text holds
+    `longest_text` characters (0 without one): longer `cursor` text is refused undecoded."""
+    payload = CURSOR_OVERHEAD + BYTES_PER_CHARACTER * longest_text + _CHECK_BYTES
+    return 4 * -(-payload // 3)
+
 
 _AFTER = "after__"
 _AFTER_ID = "after_id__"
@@ -190,8 +202,12 @@ def _checked(payload: bytes) -> bytes:
 
 
 def sealed(payload: object) -> str:
-    """A JSON payload as cursor text: URL-safe base64 of it and of its hash, unpadded."""
-    data = json.dumps(payload, separators=(",", ":")).encode()
+    """A payload as cursor text: its JSON, sealed."""
+    return seal(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def seal(data: bytes) -> str:
+    """Cursor text: URL-safe base64 of `data` and of its hash, unpadded."""
     return base64.urlsafe_b64encode(data + _checked(data)).decode().rstrip("=")
 
 

@@ -71,6 +71,7 @@ class RouterView:
     order_by: tuple[tuple[str, tuple[str, ...]], ...]
     keysets: tuple[tuple[str, str], ...]
     """Each `?sort=` value and its `Keyset(...)`, which cursor pages seek by."""
+    longest_sort_text: int | None
     filters: tuple[FilterView, ...]
     endpoints: dict[Operation, Endpoint]
     """The served operations only; a template serves an operation when it has an entry."""
@@ -188,6 +189,7 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
         sort_values=resource.sort_values,
         order_by=_order_by(resource),
         keysets=_keysets(resource),
+        longest_sort_text=resource.longest_sort_text,
         filters=_filters(resource),
         endpoints=_endpoints(resource),
         refused=tuple(

@@ -10,6 +10,7 @@ of reading the rows before it.
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from generated.cursor import fingerprint, sealed
+from generated.cursor import fingerprint, seal
 from generated.models.task import Task
 from generated.paging import PageShape
 from generated.routers import task as task_router
@@ -52,7 +53,8 @@ async def test_filters_and_count_false_page_by_cursor(
 
 def forged(owner: str, sort: str, values: list[Any]) -> str:
     """A cursor with a right hash and fingerprint around `values`, as anyone could make one."""
-    return sealed([sort, fingerprint("Task", owner, {}), values])
+    # Escaped JSON, which can carry what text cannot: a lone surrogate, say.
+    return seal(json.dumps([sort, fingerprint("Task", owner, {}), values]).encode())
 
 
 @pytest.mark.parametrize(
@@ -157,3 +159,18 @@ async def test_cursor_pages_seek_in_the_owner_leading_index(
             comparison = rf"\b{key}\)?(::\w+)? {'<' if sort[0] == '-' else '>'}"
             assert re.search(comparison, seek), (sort, plan)
             assert key == "id" or "user_id" in seek, (sort, plan)
+
+
+@pytest.mark.parametrize("character", ["\x1f", "😀", '"'])
+async def test_the_longest_titles_make_cursors_the_list_takes_back(
+    client: httpx.AsyncClient, owner: str, character: str
+) -> None:
+    """The cursor's length bound holds for the widest text JSON can carry."""
+    titles = [character * 200, character * 199 + "~"]
+    for title in titles:
+        await TASKS.create(client, owner, {"title": title})
+    page = await TASKS.list_rows(client, owner, {"sort": "title", "limit": 1})
+    assert len(page["next_cursor"]) <= task_router.MAX_CURSOR_LENGTH
+    after = {"sort": "title", "cursor": page["next_cursor"]}
+    second = (await TASKS.list_rows(client, owner, after))["data"]
+    assert [row["title"] for row in second] == sorted(titles)[1:]  # code point order

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.sql import dml
 
-from generated.cursor import MAX_CURSOR_LENGTH, Keyset, fingerprint
+from generated.cursor import Keyset, fingerprint
 from generated.models.thing import Thing
 from generated.paging import PageShape, Paging, paged
 from generated.schemas.thing import ThingCreate, ThingPage, ThingRead, ThingReplace, ThingUpdate
@@ -99,6 +99,8 @@ KEYSETS: dict[str, Keyset] = {
     "-date": Keyset(Thing.date, Thing.id, descending=True),
 }
 """The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = None
+"""A sortable text without max_length: no cursor is too long here (the server's URL limit is)."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.sql import dml
 
-from generated.cursor import MAX_CURSOR_LENGTH, Keyset, fingerprint
+from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.gadget import Gadget
 from generated.paging import PageShape, Paging, paged
 from generated.schemas.gadget import (
@@ -131,6 +131,8 @@ KEYSETS: dict[str, Keyset] = {
     "-color": Keyset(Gadget.color, Gadget.id, descending=True),
 }
 """The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(40)
+"""The longest cursor of this resource, whose longest sortable text has 40 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:

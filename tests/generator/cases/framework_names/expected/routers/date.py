@@ -14,7 +14,7 @@ import fastcrud
 import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
-from generated.cursor import MAX_CURSOR_LENGTH, Keyset, fingerprint
+from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.date import Date
 from generated.paging import PageShape, Paging, paged
 from generated.schemas.date import DateCreate, DatePage, DateRead, DateReplace, DateUpdate
@@ -84,6 +84,8 @@ KEYSETS: dict[str, Keyset] = {
     "-day": Keyset(Date.day, Date.id, descending=True),
 }
 """The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(0)
+"""The longest cursor of this resource, whose longest sortable text has 0 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:

@@ -14,7 +14,7 @@ import fastcrud
 import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
-from generated.cursor import MAX_CURSOR_LENGTH, Keyset, fingerprint
+from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.index import Index
 from generated.paging import PageShape, Paging, paged
 from generated.schemas.index import IndexCreate, IndexPage, IndexRead, IndexReplace, IndexUpdate
@@ -68,6 +68,8 @@ KEYSETS: dict[str, Keyset] = {
     "-id": Keyset(Index.id, Index.id, descending=True),
 }
 """The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(0)
+"""The longest cursor of this resource, whose longest sortable text has 0 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import BeforeValidator
 from sqlalchemy.sql import dml
 
-from generated.cursor import MAX_CURSOR_LENGTH, Keyset, fingerprint
+from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.folder import Folder
 from generated.models.note import Note
 from generated.models.task import Task
@@ -97,6 +97,8 @@ KEYSETS: dict[str, Keyset] = {
     "-updated_at": Keyset(Note.updated_at, Note.id, descending=True),
 }
 """The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(0)
+"""The longest cursor of this resource, whose longest sortable text has 0 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:

@@ -14,7 +14,7 @@ import fastcrud
 import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
-from generated.cursor import MAX_CURSOR_LENGTH, Keyset, fingerprint
+from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.project import Project
 from generated.paging import PageShape, Paging, paged
 from generated.references import (
@@ -92,6 +92,8 @@ KEYSETS: dict[str, Keyset] = {
     "-name": Keyset(Project.name, Project.id, descending=True),
 }
 """The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(100)
+"""The longest cursor of this resource, whose longest sortable text has 100 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import BeforeValidator, Field
 from sqlalchemy.sql import dml
 
-from generated.cursor import MAX_CURSOR_LENGTH, Keyset, fingerprint
+from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.project import Project
 from generated.models.task import Task
 from generated.paging import PageShape, Paging, paged
@@ -94,6 +94,8 @@ KEYSETS: dict[str, Keyset] = {
     "-updated_at": Keyset(Task.updated_at, Task.id, descending=True),
 }
 """The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(0)
+"""The longest cursor of this resource, whose longest sortable text has 0 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:

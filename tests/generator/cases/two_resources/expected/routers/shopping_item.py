@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.sql import dml
 
-from generated.cursor import MAX_CURSOR_LENGTH, Keyset, fingerprint
+from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.shopping_item import ShoppingItem
 from generated.paging import PageShape, Paging, paged
 from generated.schemas.shopping_item import (
@@ -90,6 +90,8 @@ KEYSETS: dict[str, Keyset] = {
     "-label": Keyset(ShoppingItem.label, ShoppingItem.id, descending=True),
 }
 """The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(100)
+"""The longest cursor of this resource, whose longest sortable text has 100 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:
