@@ -249,7 +249,6 @@ async def test_filters_return_only_matching_rows(
 
 
 CURSOR_LIMITS = (1, 2)
-NULLABLE_SORTS = ()
 
 
 @pytest.mark.parametrize(

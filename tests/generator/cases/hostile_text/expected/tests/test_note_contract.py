@@ -226,7 +226,6 @@ async def test_the_default_sort_is_the_specs(client: httpx.AsyncClient, owner: s
 
 
 CURSOR_LIMITS = (1, 2)
-NULLABLE_SORTS = ()
 
 
 @pytest.mark.parametrize(
