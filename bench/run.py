@@ -57,6 +57,7 @@ from bench.config import (
 )
 from bench.contract import check_same_contract
 from bench.database import ensure_database, migrate, seed, server_version
+from bench.deep import deep_report, load_deep, run_deep
 from bench.load import Target, run_phase
 from bench.machine import (
     busy_percent_now,
@@ -156,6 +157,7 @@ def header_lines(
 def run(config: Config) -> int:
     started = time.monotonic()
     config = preflight(config)
+    deep = load_deep(os.environ)  # refused before anything is seeded or started
     try:
         pg_version, pg_settings = asyncio.run(server_version(config))
     except (TimeoutError, OSError, asyncpg.PostgresError) as error:
@@ -211,6 +213,7 @@ def run(config: Config) -> int:
 
     samples: list[Sample] = []
     scale_samples: list[Sample] = []
+    deep_samples: list[Sample] = []
     small_label = f"{GENERATED}-{rows_label(config.rows)}"
     apps = [generated, baseline, large]
     try:
@@ -227,6 +230,8 @@ def run(config: Config) -> int:
         ]
         samples = run_phase(config, "compare", config.scenarios, targets)
         baseline.stop()  # frees its connections for the scale run
+        if deep.enabled:
+            deep_samples = run_deep(config, deep, generated)
         if config.scale_scenarios:
             large.start()
             large.wait_ready(probe)
@@ -247,14 +252,17 @@ def run(config: Config) -> int:
 
     header.append(f"- run time: {(time.monotonic() - started) / 60:.1f} min")
     report = build_report(config, header, samples, scale_samples, small_label, large.label)
+    if deep_samples:
+        report += "\n\n" + deep_report(deep, deep_samples)
     print("\n" + report, flush=True)
     config.output.parent.mkdir(parents=True, exist_ok=True)
     config.output.write_text(report + "\n")
     raw = LOG_DIR / "latest.json"
-    raw.write_text(json.dumps([asdict(s) for s in [*samples, *scale_samples]], indent=1))
+    every_sample = [*samples, *scale_samples, *deep_samples]
+    raw.write_text(json.dumps([asdict(s) for s in every_sample], indent=1))
     shown = config.output.relative_to(ROOT) if config.output.is_relative_to(ROOT) else config.output
     print(f"\nwritten: {shown} (raw rounds: .bench/latest.json, wrk output: .bench/wrk/)")
-    errors = error_report([*samples, *scale_samples])
+    errors = error_report(every_sample)
     if errors:
         print("\n" + "!" * 78, file=sys.stderr)
         print(

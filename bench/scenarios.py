@@ -15,6 +15,11 @@ EXPECTED_STATUSES: dict[str, frozenset[int]] = {
     "update": frozenset({200}),
     "complete": frozenset({200}),
     "mixed": frozenset({200, 201}),
+    # The deep-page scenarios of bench/deep.py, run on the generated app alone.
+    "deep_offset": frozenset({200}),
+    "deep_cursor": frozenset({200}),
+    "deep_offset_nocount": frozenset({200}),
+    "deep_cursor_nocount": frozenset({200}),
 }
 SCENARIO_HELP = {
     "list": "GET first page (20) of a random owner",
@@ -23,4 +28,8 @@ SCENARIO_HELP = {
     "update": "PUT a random task (full replace)",
     "complete": "PATCH /complete, no body (toggle)",
     "mixed": "40% list, 40% get, 5% create, 10% PUT, 5% complete",
+    "deep_offset": "GET the deep page by offset, with the total",
+    "deep_cursor": "GET the deep page by cursor, with the total",
+    "deep_offset_nocount": "GET the deep page by offset, count=false",
+    "deep_cursor_nocount": "GET the deep page by cursor, count=false",
 }

@@ -6,13 +6,18 @@ documented request is valid, and a test replays them against the running app.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
 
 from generator.field_rules import Field, constraint_docs
 from generator.model import Resource
+from generator.runtime.cursor import Keyset, encode_cursor, fingerprint
 from generator.samples import normalised, samples, to_json
 
 EXAMPLE_OWNER = "alice"
@@ -27,6 +32,7 @@ STATUS_TEXT = {
 }
 EXAMPLE_KEY = "0b6e3c1d-retry-1"
 """The `Idempotency-Key` of the example session's create, with `api.idempotency`."""
+SECOND_UUID = "7c1b5e2d-4a3f-4b8e-9d6c-0e1f2a3b4c5d"
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,35 @@ def field_rows(resource: Resource) -> tuple[FieldRow, ...]:
     return tuple(rows)
 
 
+def _page(rows: list[dict[str, Any]], total: int | None = -1) -> dict[str, Any]:
+    """A list answer holding `rows` alone, with the total unless it is None (`count=false`)."""
+    total_count = len(rows) if total == -1 else total
+    return {
+        "data": rows,
+        "total_count": total_count,
+        "has_more": False,
+        "offset": 0,
+        "limit": 1,
+        "next_cursor": None,
+    }
+
+
+def example_cursor(resource: Resource, sort: str, row: dict[str, Any]) -> str:
+    """The cursor the example owner gets after `row` in `?sort=` `id` (integer ids) or
+    `created_at` (uuid ids, whose order the example cannot know), without filters."""
+    id_type = sa.BigInteger() if resource.id_type == "integer" else sa.Uuid()
+    row_id = row["id"] if resource.id_type == "integer" else UUID(row["id"])
+    id_column = sa.column("id", id_type)
+    if sort == "id":
+        keyset, position = Keyset(id_column, id_column), (row_id, row_id)
+    else:
+        column = sa.column(sort, sa.DateTime(timezone=True))
+        instant = datetime.datetime.fromisoformat(row[sort])
+        keyset, position = Keyset(column, id_column), (instant, row_id)
+    bound_to = fingerprint(resource.name, EXAMPLE_OWNER, {})
+    return encode_cursor(keyset, sort=sort, bound_to=bound_to, position=position)
+
+
 def examples(resource: Resource, prefix: str, *, idempotent: bool = False) -> tuple[Example, ...]:
     """The example session: create, read, list, update, replace, delete, then a 404.
 
@@ -157,14 +192,35 @@ def examples(resource: Resource, prefix: str, *, idempotent: bool = False) -> tu
         )
     else:
         if resource.serves("list"):
-            page = {"data": [], "total_count": 0, "has_more": False, "offset": 0, "limit": 10}
+            page = {**_page([]), "limit": 10}
             session.append(exchange("List", "GET", f"{collection}?limit=10", None, 200, page))
         return tuple(session)
     if resource.serves("read"):
         session.append(exchange("Read", "GET", item, None, 200, current))
     if resource.serves("list"):
-        page = {"data": [current], "total_count": 1, "has_more": False, "offset": 0, "limit": 10}
+        page = {**_page([current]), "limit": 10}
         session.append(exchange("List", "GET", f"{collection}?limit=10", None, 200, page))
+    unique = [field.name for field in resource.fields if field.unique]
+    distinct = all(first.get(name) != second.get(name) for name in unique)
+    sort = "id" if resource.id_type == "integer" else "created_at" if resource.timestamps else None
+    if sort and distinct and (resource.serves("delete") or not unique):
+        # A second row, then pages of one row by cursor: the first with the total and the
+        # cursor of the next; the next, by that cursor, without the total (`count=false`).
+        # The second row goes again, so that later writes cannot clash with its unique values.
+        other_id: Any = 2 if resource.id_type == "integer" else SECOND_UUID
+        other = {**shown(second), "id": other_id}
+        created = (("Location", f"{collection}/{other_id}"),)
+        session.append(exchange("Create another", "POST", collection, second, 201, other, created))
+        cursor = example_cursor(resource, sort, current)
+        page = {**_page([current], total=2), "has_more": True, "next_cursor": cursor}
+        first_page = f"{collection}?sort={sort}&limit=1"
+        session.append(exchange("Cursor pages: the first", "GET", first_page, None, 200, page))
+        page = {**_page([other], total=None), "offset": None}
+        next_page = f"{first_page}&count=false&cursor={cursor}"
+        session.append(exchange("Cursor pages: the next", "GET", next_page, None, 200, page))
+        if resource.serves("delete"):
+            other_item = f"{collection}/{other_id}"
+            session.append(exchange("Delete the other", "DELETE", other_item, None, 204, None))
     changed = next(
         (f for f in resource.fields if f.name in second and second[f.name] != first.get(f.name)),
         None,

@@ -18,7 +18,7 @@ from generator.spec_schema import FIELD_SHAPE, RefField
 from generator.spec_values import has_nul_or_surrogate
 
 # Query parameters of every list; a filter of the same name could not be told apart.
-LIST_PARAMETERS = frozenset({"offset", "limit", "sort"})
+LIST_PARAMETERS = frozenset({"offset", "limit", "sort", "cursor", "count"})
 # Constraints that come in pairs, a lower bound and an upper one.
 BOUNDS = (("min_length", "max_length"), ("minimum", "maximum"))
 

@@ -109,6 +109,20 @@ class Resource:
         return tuple(keys)
 
     @property
+    def longest_sort_text(self) -> int | None:
+        """The most characters a sortable text value holds (0 without sortable text; None
+        when a sortable text field has no max_length): what bounds a cursor's length."""
+        longest = 0
+        for field in self.fields:
+            if field.sortable and field.type in ("string", "text"):
+                if field.max_length is None:
+                    return None
+                longest = max(longest, field.max_length)
+            elif field.sortable and field.type == "enum":
+                longest = max(longest, *(len(value) for value in field.values))
+        return longest
+
+    @property
     def sort_values(self) -> tuple[str, ...]:
         """Every value `?sort=` accepts: each sort key, ascending then descending (`-`)."""
         return tuple(value for key in self.sort_keys for value in (key.name, f"-{key.name}"))

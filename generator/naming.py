@@ -31,7 +31,7 @@ _FRAMEWORK_ATTRIBUTES = frozenset(
 # Names the generated modules use for their own parameters and helpers, or import at module
 # level. A field of the same name would shadow them inside a class body (a class attribute
 # named `text` hides the `text()` used by the next column), so such names are refused.
-_GENERATED_MODULES = frozenset({"base", "support", "references"})
+_GENERATED_MODULES = frozenset({"base", "support", "references", "cursor", "paging"})
 _GENERATED_NAMES = frozenset(
     {
         "str",
@@ -77,6 +77,10 @@ RESERVED_RESOURCE_NAMES: dict[str, str] = {
     "AsyncConnection": "the connection a create with `api.idempotency` writes its row on",
     "IdempotencyKeyHeader": "the `Idempotency-Key` parameter of creates",
     "IdempotentCreates": "the key store of creates with `api.idempotency`",
+    "KEYSETS": "a router's keyset of each sort, which cursor pages seek by",
+    "Keyset": "the keyset condition of a sort",
+    "Paging": "what a list request asked for: offset or cursor, counted or not",
+    "PageShape": "the statement shape of a list page",
 }
 """Names a resource may not take (nor start with a derived suffix), and why each is reserved.
 

@@ -51,6 +51,8 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
     files: dict[PurePosixPath, str] = {
         PurePosixPath("__init__.py"): page("package.py.jinja", source),
         PurePosixPath("support.py"): copied("support.py", header),
+        PurePosixPath("cursor.py"): copied("cursor.py", header),
+        PurePosixPath("paging.py"): copied("paging.py", header),
         PurePosixPath("references.py"): copied("references.py", header),
         PurePosixPath("models/__init__.py"): page(
             "models_init.py.jinja", source, models_index_view(spec)

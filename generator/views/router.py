@@ -73,6 +73,9 @@ class RouterView:
     list: ListSettings
     sort_values: tuple[str, ...]
     order_by: tuple[tuple[str, tuple[str, ...]], ...]
+    keysets: tuple[tuple[str, str], ...]
+    """Each `?sort=` value and its `Keyset(...)`, which cursor pages seek by."""
+    longest_sort_text: int | None
     filters: tuple[FilterView, ...]
     endpoints: dict[Operation, Endpoint]
     """The served operations only; a template serves an operation when it has an entry."""
@@ -127,6 +130,21 @@ def _order_by(resource: Resource) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(entries)
 
 
+def _keysets(resource: Resource) -> tuple[tuple[str, str], ...]:
+    """The keyset of each sort value, in ORDER_BY's order: (column, id), NULLs last."""
+    name = resource.name
+    entries: list[tuple[str, str]] = []
+    for key in resource.sort_keys:
+        for prefix, descending in (("", False), ("-", True)):
+            arguments = [f"{name}.{key.name}", f"{name}.id"]
+            if descending:
+                arguments.append("descending=True")
+            if key.nullable:
+                arguments.append("nullable=True")
+            entries.append((f"{prefix}{key.name}", f"Keyset({', '.join(arguments)})"))
+    return tuple(entries)
+
+
 def _delete_may_conflict(spec: Spec, resource: Resource) -> bool:
     """Whether deleting a row can be refused: a `restrict` reference points at it, or at a row
     its deletion cascades to."""
@@ -156,7 +174,8 @@ def _endpoints(spec: Spec, resource: Resource) -> dict[Operation, Endpoint]:
     texts: dict[Operation, tuple[str, str]] = {
         "list": (
             f"list_{plural(singular)}",
-            f"One page of the owner's {name} rows, with the total for the same filters. "
+            f"One page of the owner's {name} rows, with the total for the same filters "
+            "(unless `count=false`) and the cursor of the next page (`next_cursor`). "
             "Rows of other owners are never included.",
         ),
         "create": (
@@ -226,6 +245,8 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
         list=resource.list,
         sort_values=resource.sort_values,
         order_by=_order_by(resource),
+        keysets=_keysets(resource),
+        longest_sort_text=resource.longest_sort_text,
         filters=_filters(resource),
         endpoints=_endpoints(spec, resource),
         refused=tuple(

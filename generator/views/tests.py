@@ -8,6 +8,7 @@ from generator import contract
 from generator.model import OPERATION_ROUTES, ListSettings, Method, Operation, Resource, Spec
 from generator.render_values import code
 from generator.routes import Unserved, unserved
+from generator.runtime.cursor import max_cursor_length
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,12 @@ class ContractTestView:
     nullable: tuple[tuple[str, bool], ...]
     """Every field, and whether PATCH may set it to null."""
     sorts: tuple[tuple[str, bool], ...]
+    nullable_sorts: tuple[str, ...]
+    """The sort keys that may hold NULL, which sort last in either direction."""
+    too_long_cursor: int | None
+    """A cursor length the list refuses unread, if any."""
+    cursor_limits: tuple[int, ...]
+    """The limits cursor pages cycle through: a limit may change from page to page."""
     filters: tuple[tuple[str, str, str], ...]
     bad_filters: tuple[tuple[str, str], ...]
 
@@ -68,6 +75,7 @@ def contract_test_view(spec: Spec, resource: Resource) -> ContractTestView | Non
     item = spec.prefix + resource.path_of("item")
     missing_id, bad_ids = contract.ids(resource)
     minimal_body, minimal_expected = contract.minimal(fields, found)
+    longest = resource.longest_sort_text
     return ContractTestView(
         name=resource.name,
         owner=resource.owner.field,
@@ -100,6 +108,9 @@ def contract_test_view(spec: Spec, resource: Resource) -> ContractTestView | Non
         updates=contract.updates(fields, found),
         nullable=tuple((field.name, field.nullable) for field in fields),
         sorts=contract.sorts(resource, found),
+        nullable_sorts=tuple(key.name for key in resource.sort_keys if key.nullable),
+        too_long_cursor=(None if longest is None else max_cursor_length(longest) + 1),
+        cursor_limits=(1, 2) if resource.list.max_limit >= 2 else (1,),
         filters=contract.filters(resource, found),
         bad_filters=contract.bad_filters(resource),
     )

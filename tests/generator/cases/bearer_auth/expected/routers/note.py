@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
 from generated.bearer import BEARER_ERROR_RESPONSES, bearer_owner, same_owner
+from generated.cursor import Keyset, max_cursor_length
 from generated.models.note import Note
+from generated.paging import PageShape, paged
 from generated.schemas.note import NoteCreate, NoteRead
 from generated.support import (
     ConnectionFactory,
@@ -75,6 +77,17 @@ ORDER_BY: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
     "-updated_at": (Note.updated_at.desc(), Note.id.desc()),
 }
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
+KEYSETS: dict[str, Keyset] = {
+    "id": Keyset(Note.id, Note.id),
+    "-id": Keyset(Note.id, Note.id, descending=True),
+    "created_at": Keyset(Note.created_at, Note.id),
+    "-created_at": Keyset(Note.created_at, Note.id, descending=True),
+    "updated_at": Keyset(Note.updated_at, Note.id),
+    "-updated_at": Keyset(Note.updated_at, Note.id, descending=True),
+}
+"""The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(0)
+"""The longest cursor of this resource, whose longest sortable text has 0 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:
@@ -100,15 +113,12 @@ FILTERS: dict[str, sa.ColumnElement[bool]] = {}
 """Each list filter as an owner-independent condition on its bind parameter."""
 
 
-async def select_page(sort: str, filters: tuple[str, ...]) -> sa.Select[Any]:
-    """One page of rows and the total for the same filters, in a single round trip."""
+async def select_page(sort: str, filters: tuple[str, ...], shape: PageShape) -> sa.Select[Any]:
+    """One page of rows and, unless `count=false`, the total for the same filters, in a
+    single round trip."""
     query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
-    return (
-        query.add_columns(sa.func.count().over().label("_total_count"))
-        .order_by(*ORDER_BY[sort])
-        .offset(sa.bindparam("offset__"))
-        .limit(sa.bindparam("limit__"))
-    )
+    total = await select_total(filters)
+    return paged(query, shape, keyset=KEYSETS[sort], order_by=ORDER_BY[sort], total=total)
 
 
 async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:

@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.sql import dml
 
+from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.gadget import Gadget
+from generated.paging import PageShape, Paging, paged
 from generated.schemas.gadget import (
     GadgetCreate,
     GadgetPage,
@@ -110,6 +112,29 @@ ORDER_BY: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
     "-color": (Gadget.color.desc(), Gadget.id.desc()),
 }
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
+KEYSETS: dict[str, Keyset] = {
+    "id": Keyset(Gadget.id, Gadget.id),
+    "-id": Keyset(Gadget.id, Gadget.id, descending=True),
+    "created_at": Keyset(Gadget.created_at, Gadget.id),
+    "-created_at": Keyset(Gadget.created_at, Gadget.id, descending=True),
+    "updated_at": Keyset(Gadget.updated_at, Gadget.id),
+    "-updated_at": Keyset(Gadget.updated_at, Gadget.id, descending=True),
+    "name": Keyset(Gadget.name, Gadget.id),
+    "-name": Keyset(Gadget.name, Gadget.id, descending=True),
+    "quantity": Keyset(Gadget.quantity, Gadget.id),
+    "-quantity": Keyset(Gadget.quantity, Gadget.id, descending=True),
+    "weight": Keyset(Gadget.weight, Gadget.id, nullable=True),
+    "-weight": Keyset(Gadget.weight, Gadget.id, descending=True, nullable=True),
+    "released_on": Keyset(Gadget.released_on, Gadget.id),
+    "-released_on": Keyset(Gadget.released_on, Gadget.id, descending=True),
+    "checked_at": Keyset(Gadget.checked_at, Gadget.id, nullable=True),
+    "-checked_at": Keyset(Gadget.checked_at, Gadget.id, descending=True, nullable=True),
+    "color": Keyset(Gadget.color, Gadget.id),
+    "-color": Keyset(Gadget.color, Gadget.id, descending=True),
+}
+"""The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(40)
+"""The longest cursor of this resource, whose longest sortable text has 40 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:
@@ -152,15 +177,12 @@ FILTERS: dict[str, sa.ColumnElement[bool]] = {
 """Each list filter as an owner-independent condition on its bind parameter."""
 
 
-async def select_page(sort: str, filters: tuple[str, ...]) -> sa.Select[Any]:
-    """One page of rows and the total for the same filters, in a single round trip."""
+async def select_page(sort: str, filters: tuple[str, ...], shape: PageShape) -> sa.Select[Any]:
+    """One page of rows and, unless `count=false`, the total for the same filters, in a
+    single round trip."""
     query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
-    return (
-        query.add_columns(sa.func.count().over().label("_total_count"))
-        .order_by(*ORDER_BY[sort])
-        .offset(sa.bindparam("offset__"))
-        .limit(sa.bindparam("limit__"))
-    )
+    total = await select_total(filters)
+    return paged(query, shape, keyset=KEYSETS[sort], order_by=ORDER_BY[sort], total=total)
 
 
 async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:
@@ -200,12 +222,14 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         summary="List Gadget rows",
         description=(
             "One of every field type, with its constraints.\n\nOne page of the "
-            "owner's Gadget rows, with the total for the same filters. Rows of "
-            "other owners are never included."
+            "owner's Gadget rows, with the total for the same filters (unless "
+            "`count=false`) and the cursor of the next page (`next_cursor`). Rows "
+            "of other owners are never included."
         ),
         responses=ERROR_RESPONSES,
     )
     async def list_gadgets(
+        request: fastapi.Request,
         owner: GadgetOwnerParam,
         offset: Annotated[
             int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
@@ -216,6 +240,16 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         sort: Annotated[
             GadgetSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "name",
+        cursor: Annotated[
+            str | None,
+            fastapi.Query(
+                max_length=MAX_CURSOR_LENGTH,
+                description="A page's `next_cursor`: the page after it (same sort and filters).",
+            ),
+        ] = None,
+        count: Annotated[
+            BoolText, fastapi.Query(description="false: skip the total (`total_count` is null).")
+        ] = True,
         filter_name: Annotated[
             Annotated[str, StorableText] | None,
             fastapi.Query(alias="name", description="Only rows whose name equals this."),
@@ -302,7 +336,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             fastapi.Query(alias="color", description="Only rows whose color equals this."),
         ] = None,
     ) -> fastapi.Response:
-        params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
+        params: dict[str, Any] = {OWNER.key: owner}
         if filter_name is not None:
             params["name__eq"] = filter_name
         if filter_quantity is not None:
@@ -336,24 +370,35 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         if filter_color is not None:
             params["color__eq"] = filter_color
         filters = tuple(name for name in FILTERS if name in params)
-        query = await statements.get(("list", sort, filters), lambda: select_page(sort, filters))
-        async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
-            if rows:
-                total_count = rows[0]["_total_count"]
-            elif offset:
-                count = await statements.get(("count", filters), lambda: select_total(filters))
-                total_count = (await conn.execute(count, params)).scalar_one()
-            else:
-                total_count = 0
-        for row in rows:
-            del row["_total_count"]
-        page = GadgetPage.model_construct(
-            data=[GadgetRead.model_construct(**row) for row in rows],
-            total_count=total_count,
-            has_more=offset + len(rows) < total_count,
+        paging = Paging.of(
+            KEYSETS[sort],
+            sort=sort,
+            bound_to=fingerprint(RESOURCE_NAME, owner, {name: params[name] for name in filters}),
+            query=request.query_params,
+            cursor=cursor,
             offset=offset,
             limit=limit,
+            count=count,
+        )
+        params.update(paging.params())
+        shape = paging.shape
+        query = await statements.get(
+            ("list", sort, filters, shape), lambda: select_page(sort, filters, shape)
+        )
+        total_count = None
+        async with connect() as conn:
+            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            if paging.needs_total(rows):
+                total = await statements.get(("count", filters), lambda: select_total(filters))
+                total_count = (await conn.execute(total, params)).scalar_one()
+        found = paging.finish(rows, total_count)
+        page = GadgetPage.model_construct(
+            data=[GadgetRead.model_construct(**row) for row in found.rows],
+            total_count=found.total_count,
+            has_more=found.has_more,
+            offset=found.offset,
+            limit=limit,
+            next_cursor=found.next_cursor,
         )
         return json_response(page)
 

@@ -8,13 +8,14 @@ importable by hand-written tests too (generated code never imports hand-written 
 
 import datetime
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 Json = dict[str, Any]
-PAGE_KEYS = frozenset({"data", "total_count", "has_more", "offset", "limit"})
+PAGE_KEYS = frozenset({"data", "total_count", "has_more", "offset", "limit", "next_cursor"})
 LEAKS = ("Traceback", "[SQL:", "sqlalche.me", "sqlalchemy", "asyncpg", "aiosqlite", "sqlite3")
 """Text an error body must never carry: stack traces, SQL text, driver names."""
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT.*(Z|[+-]\d\d:\d\d)")
@@ -49,12 +50,57 @@ class ResourceApi:
         assert set(page) == PAGE_KEYS, page
         return page
 
+    async def walk(
+        self,
+        client: httpx.AsyncClient,
+        owner: str,
+        params: dict[str, Any],
+        *,
+        limits: tuple[int, ...],
+        before_each_page: Callable[[], Awaitable[object]] | None = None,
+        total: int | None = None,
+    ) -> list[Json]:
+        """Every row from the first page to the last, following `next_cursor`; the limit
+        cycles through `limits`, since it may change from page to page. With `total`, every
+        page must report it as `total_count`."""
+        rows: list[Json] = []
+        cursor = None
+        for index in range(MAX_PAGES):
+            if before_each_page is not None:
+                await before_each_page()
+            query = {**params, "limit": limits[index % len(limits)]}
+            if cursor is not None:
+                query["cursor"] = cursor
+            page = await self.list_rows(client, owner, query)
+            assert len(page["data"]) <= query["limit"], page
+            assert page["offset"] == (None if "cursor" in query else 0), page
+            assert total is None or page["total_count"] == total, page
+            rows += page["data"]
+            cursor = page["next_cursor"]
+            assert page["has_more"] is (cursor is not None), page
+            if cursor is None:
+                return rows
+        raise AssertionError(f"still more pages after {MAX_PAGES}")
+
+
+MAX_PAGES = 1000
+
 
 def order_key(value: Any) -> Any:
     """How the database orders a JSON value: timestamps as instants, the rest as they are."""
     if isinstance(value, str) and _TIMESTAMP.fullmatch(value):
         return datetime.datetime.fromisoformat(value)
     return value
+
+
+def expected_order(rows: list[Json], key: str, *, descending: bool) -> list[Json]:
+    """`rows` as a list sorted by `key` orders them: ties by id in the same direction, and
+    NULLs last in either direction."""
+    valued = [row for row in rows if row[key] is not None]
+    nulls = [row for row in rows if row[key] is None]
+    valued.sort(key=lambda row: (order_key(row[key]), row["id"]), reverse=descending)
+    nulls.sort(key=lambda row: row["id"], reverse=descending)
+    return valued + nulls
 
 
 def assert_envelope(response: httpx.Response) -> Json:

@@ -68,6 +68,7 @@ async def test_list_of_a_new_owner_is_empty(client: httpx.AsyncClient, owner: st
         "has_more": False,
         "offset": 0,
         "limit": 20,
+        "next_cursor": None,
     }
 
 
@@ -80,6 +81,8 @@ async def test_list_of_a_new_owner_is_empty(client: httpx.AsyncClient, owner: st
         ("offset", -1),
         ("limit", "many"),
         ("sort", "no_such_key"),
+        ("count", "yes"),
+        ("cursor", "c" * 353),
     ],
 )
 async def test_bad_list_parameters_are_422(

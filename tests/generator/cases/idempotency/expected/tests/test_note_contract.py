@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from generated.tests._contract import ResourceApi, assert_error, order_key
+from generated.tests._contract import ResourceApi, assert_error, expected_order, order_key
 
 pytestmark = pytest.mark.anyio
 
@@ -113,6 +113,7 @@ async def test_list_of_a_new_owner_is_empty(client: httpx.AsyncClient, owner: st
         "has_more": False,
         "offset": 0,
         "limit": 20,
+        "next_cursor": None,
     }
 
 
@@ -125,6 +126,8 @@ async def test_list_of_a_new_owner_is_empty(client: httpx.AsyncClient, owner: st
         ("offset", -1),
         ("limit", "many"),
         ("sort", "no_such_key"),
+        ("count", "yes"),
+        ("cursor", "c" * 353),
     ],
 )
 async def test_bad_list_parameters_are_422(
@@ -179,6 +182,113 @@ async def test_the_default_sort_is_the_specs(client: httpx.AsyncClient, owner: s
     default = await API.list_rows(client, owner, {"sort": "-id"})
     assert page["data"] == default["data"]
     assert len(page["data"]) == len(created)
+
+
+CURSOR_LIMITS = (1, 2)
+
+
+@pytest.mark.parametrize(("key", "ties"), [("id", False)])
+@pytest.mark.parametrize("descending", [False, True])
+async def test_cursor_pages_cover_every_row_once_in_order(
+    client: httpx.AsyncClient, owner: str, key: str, ties: bool, descending: bool
+) -> None:
+    created = [await API.create(client, owner, row) for row in reversed(ROWS)]
+    if ties:
+        created += [await API.create(client, owner, ROWS[0]) for _ in range(2)]
+    sort = f"{'-' if descending else ''}{key}"
+    seen = await API.walk(client, owner, {"sort": sort}, limits=CURSOR_LIMITS, total=len(created))
+    assert seen == expected_order(created, key, descending=descending)
+
+
+async def test_count_false_answers_no_total_and_a_right_has_more(
+    client: httpx.AsyncClient, owner: str
+) -> None:
+    created = [await API.create(client, owner, row) for row in ROWS]
+    first = await API.list_rows(client, owner, {"count": "false", "limit": 1, "sort": "id"})
+    assert first["total_count"] is None
+    assert first["has_more"] is (len(created) > 1)
+    walked = await API.walk(client, owner, {"count": "false", "sort": "id"}, limits=CURSOR_LIMITS)
+    assert walked == expected_order(created, "id", descending=False)
+    params = {"count": "false", "limit": 1, "sort": "id", "offset": len(created) - 1}
+    last = await API.list_rows(client, owner, params)
+    assert last["data"] == walked[-1:]
+    assert (last["total_count"], last["has_more"], last["next_cursor"]) == (None, False, None)
+    counted = await API.list_rows(client, owner, {"limit": 1, "sort": "id"})
+    assert counted["total_count"] == len(created)
+
+
+async def first_cursor(client: httpx.AsyncClient, owner: str, params: dict[str, Any]) -> str:
+    """The `next_cursor` of a one-row first page over two new rows."""
+    for row in ROWS[:2]:
+        await API.create(client, owner, row)
+    page = await API.list_rows(client, owner, {**params, "limit": 1})
+    assert isinstance(page["next_cursor"], str), page
+    return page["next_cursor"]
+
+
+async def test_an_offset_page_names_the_cursor_of_the_rows_after_it(
+    client: httpx.AsyncClient, owner: str
+) -> None:
+    created = [await API.create(client, owner, row) for row in ROWS]
+    ordered = expected_order(created, "id", descending=False)
+    page = await API.list_rows(client, owner, {"sort": "id", "limit": 1, "offset": 0})
+    rest = await API.walk(
+        client, owner, {"sort": "id", "cursor": page["next_cursor"]}, limits=CURSOR_LIMITS
+    )
+    assert page["data"] + rest == ordered
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+async def test_offset_with_a_cursor_is_422(
+    client: httpx.AsyncClient, owner: str, offset: int
+) -> None:
+    cursor = await first_cursor(client, owner, {})
+    response = await client.get(API.collection(owner), params={"cursor": cursor, "offset": offset})
+    error = assert_error(response, 422, "validation_error")
+    assert [detail["loc"] for detail in error["details"]] == [["query", "offset"]]
+
+
+async def test_a_tampered_cursor_is_422(client: httpx.AsyncClient, owner: str) -> None:
+    cursor = await first_cursor(client, owner, {})
+    changed = cursor[:-3] + ("B" if cursor[-3] == "A" else "A") + cursor[-2:]
+    for bad in (changed, cursor[:-4], cursor + "AAAA", cursor[4:], "not-a-cursor", "", "%%"):
+        response = await client.get(API.collection(owner), params={"cursor": bad})
+        error = assert_error(response, 422, "validation_error")
+        assert [detail["loc"] for detail in error["details"]] == [["query", "cursor"]], bad
+    assert (await client.get(API.collection(owner), params={"cursor": cursor})).status_code == 200
+
+
+async def test_a_cursor_for_another_sort_filter_set_or_owner_is_422(
+    client: httpx.AsyncClient, owner: str, other_owner: str
+) -> None:
+    cursor = await first_cursor(client, owner, {"sort": "id"})
+    others = [
+        (owner, {"sort": "-id"}),
+        (other_owner, {"sort": "id"}),
+    ]
+    for who, params in others:
+        response = await client.get(API.collection(who), params={**params, "cursor": cursor})
+        error = assert_error(response, 422, "validation_error")
+        assert [detail["loc"] for detail in error["details"]] == [["query", "cursor"]], params
+    same = await client.get(API.collection(owner), params={"sort": "id", "cursor": cursor})
+    assert same.status_code == 200, same.text
+
+
+@pytest.mark.parametrize("sort", sorted({"id", "-id", "-id"}))
+async def test_paging_while_rows_are_inserted_sees_every_row_once(
+    client: httpx.AsyncClient, owner: str, sort: str
+) -> None:
+    existing = [await API.create(client, owner, row) for row in ROWS]
+    pending = ROWS * 2
+
+    async def insert_one() -> None:
+        if pending:
+            await API.create(client, owner, pending.pop())
+
+    seen = await API.walk(client, owner, {"sort": sort}, limits=(1,), before_each_page=insert_one)
+    ids = [row["id"] for row in seen]
+    assert len(ids) == len(set(ids)), "a row was seen twice"
+    assert {row["id"] for row in existing} <= set(ids), "a row that existed was skipped"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,9 @@ import fastcrud
 import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
+from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.folder import Folder
+from generated.paging import PageShape, Paging, paged
 from generated.references import (
     deletion_guarded,
 )
@@ -30,6 +32,7 @@ from generated.support import (
     CONFLICT_RESPONSES,
     ERROR_RESPONSES,
     INT64_MAX,
+    BoolText,
     ConnectionFactory,
     DecimalDigits,
     StatementCache,
@@ -77,6 +80,17 @@ ORDER_BY: dict[str, tuple[sa.ColumnElement[Any], ...]] = {
     "-updated_at": (Folder.updated_at.desc(), Folder.id.desc()),
 }
 """ORDER BY of each `?sort=` value: ties broken by id in the same direction; NULLs last."""
+KEYSETS: dict[str, Keyset] = {
+    "id": Keyset(Folder.id, Folder.id),
+    "-id": Keyset(Folder.id, Folder.id, descending=True),
+    "created_at": Keyset(Folder.created_at, Folder.id),
+    "-created_at": Keyset(Folder.created_at, Folder.id, descending=True),
+    "updated_at": Keyset(Folder.updated_at, Folder.id),
+    "-updated_at": Keyset(Folder.updated_at, Folder.id, descending=True),
+}
+"""The rows after a cursor's position in each ORDER BY: what a cursor page starts from."""
+MAX_CURSOR_LENGTH = max_cursor_length(0)
+"""The longest cursor of this resource, whose longest sortable text has 0 characters."""
 
 
 def owner_is(owner: object) -> sa.ColumnElement[bool]:
@@ -102,15 +116,12 @@ FILTERS: dict[str, sa.ColumnElement[bool]] = {}
 """Each list filter as an owner-independent condition on its bind parameter."""
 
 
-async def select_page(sort: str, filters: tuple[str, ...]) -> sa.Select[Any]:
-    """One page of rows and the total for the same filters, in a single round trip."""
+async def select_page(sort: str, filters: tuple[str, ...], shape: PageShape) -> sa.Select[Any]:
+    """One page of rows and, unless `count=false`, the total for the same filters, in a
+    single round trip."""
     query = await crud.select(where=[owner_is(OWNER), *(FILTERS[name] for name in filters)])
-    return (
-        query.add_columns(sa.func.count().over().label("_total_count"))
-        .order_by(*ORDER_BY[sort])
-        .offset(sa.bindparam("offset__"))
-        .limit(sa.bindparam("limit__"))
-    )
+    total = await select_total(filters)
+    return paged(query, shape, keyset=KEYSETS[sort], order_by=ORDER_BY[sort], total=total)
 
 
 async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:
@@ -150,11 +161,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         summary="List Folder rows",
         description=(
             "One page of the owner's Folder rows, with the total for the same "
-            "filters. Rows of other owners are never included."
+            "filters (unless `count=false`) and the cursor of the next page "
+            "(`next_cursor`). Rows of other owners are never included."
         ),
         responses=ERROR_RESPONSES,
     )
     async def list_folders(
+        request: fastapi.Request,
         owner: FolderOwnerParam,
         offset: Annotated[
             int, fastapi.Query(ge=0, le=INT64_MAX, description="Rows to skip."), DecimalDigits
@@ -165,27 +178,48 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         sort: Annotated[
             FolderSort, fastapi.Query(description="Sort key; '-' for descending.")
         ] = "-created_at",
+        cursor: Annotated[
+            str | None,
+            fastapi.Query(
+                max_length=MAX_CURSOR_LENGTH,
+                description="A page's `next_cursor`: the page after it (same sort and filters).",
+            ),
+        ] = None,
+        count: Annotated[
+            BoolText, fastapi.Query(description="false: skip the total (`total_count` is null).")
+        ] = True,
     ) -> fastapi.Response:
-        params: dict[str, Any] = {OWNER.key: owner, "offset__": offset, "limit__": limit}
+        params: dict[str, Any] = {OWNER.key: owner}
         filters = tuple(name for name in FILTERS if name in params)
-        query = await statements.get(("list", sort, filters), lambda: select_page(sort, filters))
-        async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
-            if rows:
-                total_count = rows[0]["_total_count"]
-            elif offset:
-                count = await statements.get(("count", filters), lambda: select_total(filters))
-                total_count = (await conn.execute(count, params)).scalar_one()
-            else:
-                total_count = 0
-        for row in rows:
-            del row["_total_count"]
-        page = FolderPage.model_construct(
-            data=[FolderRead.model_construct(**row) for row in rows],
-            total_count=total_count,
-            has_more=offset + len(rows) < total_count,
+        paging = Paging.of(
+            KEYSETS[sort],
+            sort=sort,
+            bound_to=fingerprint(RESOURCE_NAME, owner, {name: params[name] for name in filters}),
+            query=request.query_params,
+            cursor=cursor,
             offset=offset,
             limit=limit,
+            count=count,
+        )
+        params.update(paging.params())
+        shape = paging.shape
+        query = await statements.get(
+            ("list", sort, filters, shape), lambda: select_page(sort, filters, shape)
+        )
+        total_count = None
+        async with connect() as conn:
+            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            if paging.needs_total(rows):
+                total = await statements.get(("count", filters), lambda: select_total(filters))
+                total_count = (await conn.execute(total, params)).scalar_one()
+        found = paging.finish(rows, total_count)
+        page = FolderPage.model_construct(
+            data=[FolderRead.model_construct(**row) for row in found.rows],
+            total_count=found.total_count,
+            has_more=found.has_more,
+            offset=found.offset,
+            limit=limit,
+            next_cursor=found.next_cursor,
         )
         return json_response(page)
 

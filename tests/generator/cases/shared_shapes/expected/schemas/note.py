@@ -56,10 +56,15 @@ class NoteRead(BaseModel):
 
 
 class NotePage(BaseModel):
-    """One page of a list: the rows, the total for the same filters, and where the page is."""
+    """One page of a list: the rows, the total for the same filters, and where the page is.
+
+    `total_count` is null when the list was asked for with `count=false`; `offset` is null
+    on a page found by `cursor`; `next_cursor` is null on the last page.
+    """
 
     data: list[NoteRead]
-    total_count: int
+    total_count: int | None
     has_more: bool
-    offset: int
+    offset: int | None
     limit: int
+    next_cursor: str | None
