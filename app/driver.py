@@ -38,6 +38,10 @@ from sqlalchemy.sql.elements import ClauseElement
 BindProcessor = Any
 """A column type's bind processor (value -> value), or absent when it has none."""
 
+Slot = tuple[str | None, Any, BindProcessor | None]
+"""Where one positional argument comes from: the parameter of that name (None: the statement's
+own value, given second), and the bind processor to apply, if any."""
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -49,6 +53,7 @@ class Plan:
     sql: str
     positions: tuple[str, ...]
     bind_processors: Mapping[str, BindProcessor]
+    slots: tuple[Slot, ...] | None
     keys: tuple[str, ...]
     result_types: tuple[Any, ...]
 
@@ -122,16 +127,76 @@ def _plan(conn: AsyncConnection, statement: Any, names: tuple[str, ...]) -> Plan
     ):
         return None
     columns = compiled._result_columns
+    processors = dict(compiled._bind_processors)
     return Plan(
         compiled=compiled,
         extracted=extracted,
         collected=collected,
         sql=compiled.string,
         positions=tuple(compiled.positiontup),
-        bind_processors=dict(compiled._bind_processors),
+        bind_processors=processors,
+        slots=_slots(compiled, extracted, collected, names, processors),
         keys=tuple(column[0] for column in columns),
         result_types=tuple(column[3] for column in columns),
     )
+
+
+def _slots(
+    compiled: SQLCompiler,
+    extracted: Sequence[Any] | None,
+    collected: Mapping[str, Any] | None,
+    names: tuple[str, ...],
+    processors: Mapping[str, BindProcessor],
+) -> tuple[Slot, ...] | None:
+    """Each argument's source, resolved once: `construct_params` would resolve it every time.
+
+    The parameter names are part of the plan's key, so whether a bind takes a parameter or the
+    statement's own value is the same on every execution. None (resolve every time, as
+    SQLAlchemy does) for binds whose value is computed per execution or collected at compile
+    time, and for a required bind without a parameter, so that SQLAlchemy raises its error.
+    """
+    binds = compiled.bind_names.items()
+    if collected or any(bind.callable for bind, _ in binds):
+        return None
+    own_values = compiled.construct_params(
+        {}, extracted_parameters=extracted, escape_names=False, _check=False
+    )
+    given = set(names)
+    sources: dict[str, str | None] = {}
+    for bind, name in binds:
+        if bind.key in given:
+            sources[name] = bind.key
+        elif name in given:
+            sources[name] = name
+        elif bind.required:
+            return None
+        else:
+            sources[name] = None
+    positions = compiled.positiontup or []
+    if any(name not in sources for name in positions):
+        return None
+    return tuple((sources[name], own_values[name], processors.get(name)) for name in positions)
+
+
+def bind_arguments(plan: Plan, parameters: Mapping[str, Any]) -> list[Any]:
+    """The positional arguments of one execution, as SQLAlchemy's execution context makes them."""
+    if plan.slots is not None:
+        arguments = []
+        for key, own_value, processor in plan.slots:
+            value = own_value if key is None else parameters[key]
+            arguments.append(value if processor is None else processor(value))
+        return arguments
+    values = plan.compiled.construct_params(
+        parameters,
+        escape_names=False,
+        extracted_parameters=plan.extracted,
+        _collected_params=plan.collected,
+    )
+    processors = plan.bind_processors
+    return [
+        processors[name](values[name]) if name in processors else values[name]
+        for name in plan.positions
+    ]
 
 
 class DriverConnection(AsyncConnection):
@@ -182,17 +247,7 @@ class DriverConnection(AsyncConnection):
         sync = self.sync_connection
         assert sync is not None
         dialect = sync.dialect
-        values = plan.compiled.construct_params(
-            parameters,
-            escape_names=False,
-            extracted_parameters=plan.extracted,
-            _collected_params=plan.collected,
-        )
-        processors = plan.bind_processors
-        arguments = [
-            processors[name](values[name]) if name in processors else values[name]
-            for name in plan.positions
-        ]
+        arguments = bind_arguments(plan, parameters)
         adapter: Any = sync.connection.dbapi_connection
         try:
             prepared, attributes = await adapter._prepare(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import Database
-from app.driver import DriverConnection
+from app.driver import DriverConnection, bind_arguments
 from app.settings import Settings
 from generated.routers import task as routes
 from generated.support import utcnow
@@ -46,7 +47,10 @@ async def _both(database: Database, statement: Any, params: dict[str, Any]) -> l
         expected = [dict(row._mapping) for row in await plain.execute(statement, params)]
     async with database.connect() as fast:
         assert isinstance(fast, DriverConnection)
-        assert fast.plans.find(fast, statement, tuple(sorted(params))) is not None
+        plan = fast.plans.find(fast, statement, tuple(sorted(params)))
+        assert plan is not None and plan.slots is not None
+        # The arguments resolved once per plan are those SQLAlchemy resolves every time.
+        assert bind_arguments(plan, params) == bind_arguments(replace(plan, slots=None), params)
         got = [dict(row._mapping) for row in await fast.execute(statement, params)]
     assert got == expected
     return got
