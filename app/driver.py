@@ -21,6 +21,7 @@ SQLAlchemy's own `execute`, unchanged.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -199,6 +200,21 @@ def bind_arguments(plan: Plan, parameters: Mapping[str, Any]) -> list[Any]:
     ]
 
 
+class DriverResult(IteratorResult[Any]):
+    """The rows of one driver execution, with the `rowcount` a cursor result would have."""
+
+    status: str | None = None
+
+    @property
+    def rowcount(self) -> int:
+        """Rows matched, from PostgreSQL's command tag ("UPDATE 1"), as SQLAlchemy reads it."""
+        found = _ROW_COUNT.match(self.status or "")
+        return int(found.group(1)) if found else -1
+
+
+_ROW_COUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
+
+
 class DriverConnection(AsyncConnection):
     """An `AsyncConnection` whose plain single statements run on the driver connection."""
 
@@ -258,7 +274,9 @@ class DriverConnection(AsyncConnection):
         except Exception as error:
             await self._raise_translated(error, plan.sql, arguments)
         oids = tuple(attribute.type.oid for attribute in attributes)
-        return IteratorResult(self.plans.metadata(plan, oids), iter(records))
+        result = DriverResult(self.plans.metadata(plan, oids), iter(records))
+        result.status = prepared.get_statusmsg()
+        return result
 
     async def _raise_translated(self, error: Exception, sql: str, arguments: list[Any]) -> None:
         """Raise what SQLAlchemy's execute would raise for `error`, invalidating a dead link."""

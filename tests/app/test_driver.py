@@ -75,11 +75,13 @@ async def test_every_route_statement_gives_the_same_rows_and_types(database: Dat
     async with database.connect() as conn:
         changes = {"title": "changed", "updated_at": utcnow(), **keys}
         updated = (await conn.execute(routes.UPDATE_OWNED_ROW, changes)).one()
-        deleted = (await conn.execute(routes.DELETE_OWNED_ROW, keys)).first()
-        missing = (await conn.execute(routes.DELETE_OWNED_ROW, keys)).first()
+        deleting = await conn.execute(routes.DELETE_OWNED_ROW, keys)
+        deleted = deleting.first()
+        missing = await conn.execute(routes.DELETE_OWNED_ROW, keys)
     assert updated.title == "changed" and updated.updated_at.tzinfo is datetime.UTC
     assert deleted is not None and deleted.id == created.id
-    assert missing is None
+    assert getattr(deleting, "rowcount", None) == 1  # as a CursorResult would say
+    assert missing.first() is None and getattr(missing, "rowcount", None) == 0
 
 
 async def test_errors_are_translated_as_sqlalchemy_translates_them(database: Database) -> None:
