@@ -104,8 +104,8 @@ def workers_section(config: Config, extra: Sequence[Sample]) -> list[str]:
         "second worker on a 2-CPU machine: the CPUs themselves. wrk is pinned to the second "
         "CPU and PostgreSQL's backends run on both, so the second worker gets only what they "
         "leave; the app CPU % column shows how much more than one CPU the workers got, and the "
-        "PG column what the database took of the same CPUs. With the database and the load "
-        "generator on other machines, each worker adds about one CPU's worth of requests.",
+        "PG column what the database took of the same CPUs. So here the second worker cannot "
+        "double the req/s; the ratio is what it adds on this machine, not per CPU.",
         "",
         _pair_table(extra, "workers", config.extra_scenarios, label),
     ]
