@@ -1,13 +1,16 @@
-"""413 for request bodies over the limit, in the error envelope, on every route.
+"""413 for request bodies over the limit, in the error envelope, on every route: one layer.
 
-FastAPI's `max_body_size` (Starlette's `RequestBodyLimitMiddleware`) counts the bytes a route
-reads and raises a 413 `HTTPException` past the limit; `payload_too_large` turns it into the
-envelope. When the declared Content-Length is over the limit, though, Starlette swaps *any*
-answer for a plain-text 413 as it starts, from outside every handler: the envelope is lost, and
-on a route that takes no body (DELETE) the operation has already run, so the row is gone while
-the client is told nothing happened. `DeclaredLengthLimit`, outside Starlette's middleware
-(`BodyLimitedFastAPI`), answers those requests from the one header before any route runs; it
-never reads the body.
+`BodyLimit` is a pure ASGI middleware outside FastAPI's stack:
+- a declared Content-Length over the limit is answered 413 from that header before any route
+  runs (so a DELETE never runs while its client is told it did not);
+- any other body (within its declared length, or chunked) is counted as the route reads it, and
+  the read that goes past the limit raises a 413 `HTTPException`, which `payload_too_large`
+  puts in the envelope; so an ASGI server that passed on more than the declared length would
+  not get past the limit either. A request with neither header (a GET) has no body to count.
+
+This replaces FastAPI's `max_body_size`, which does the same counting with a middleware at
+the app, at the router and at every route, and wraps every response's `send`: under load that
+was about 6% of the app's time on requests that carry no body at all (docs/decisions.md).
 
 Neither answer says `Connection: close`, on purpose: closing a socket that still holds unread
 request bytes makes the kernel send a reset, and a client still sending its body then sees
@@ -18,10 +21,11 @@ length), and the client gets its answer however many workers serve it.
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
-from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_response
 
@@ -31,13 +35,12 @@ def too_large(limit: int) -> JSONResponse:
 
 
 async def payload_too_large(request: Request, _error: Exception) -> JSONResponse:
-    """The envelope for the framework's 413 (registered for status 413)."""
-    limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY, request.app.max_body_size)
-    return too_large(int(limit))
+    """The envelope for a 413 raised while a route reads a chunked body (status 413)."""
+    return too_large(int(request.app.body_limit))
 
 
-class DeclaredLengthLimit:
-    """Pure ASGI middleware: a declared Content-Length over `max_bytes` is answered 413 at once."""
+class BodyLimit:
+    """Pure ASGI middleware: 413 for a body over `max_bytes`, declared or counted."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -50,15 +53,35 @@ class DeclaredLengthLimit:
                     if value.isdigit() and int(value) > self.max_bytes:
                         await too_large(self.max_bytes)(scope, receive, send)
                         return
+                    receive = self._counting(receive)
+                    break
+                if name == b"transfer-encoding":
+                    receive = self._counting(receive)
                     break
         await self.app(scope, receive, send)
 
+    def _counting(self, receive: Receive) -> Receive:
+        """`receive` that raises a 413 once the body read so far is over the limit."""
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(413)
+            return message
+
+        return counted
+
 
 class BodyLimitedFastAPI(FastAPI):
-    """FastAPI whose `max_body_size` answers a declared over-limit body in the envelope."""
+    """FastAPI with `BodyLimit` around its whole stack (`body_limit`: the largest body)."""
+
+    def __init__(self, *, body_limit: int, **options: Any) -> None:
+        super().__init__(**options)
+        self.body_limit = body_limit
 
     def build_middleware_stack(self) -> ASGIApp:
-        stack = super().build_middleware_stack()
-        if self.max_body_size is None:
-            return stack
-        return DeclaredLengthLimit(stack, max_bytes=self.max_body_size)
+        return BodyLimit(super().build_middleware_stack(), max_bytes=self.body_limit)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from app.database_url import resolve
+from app.driver import DriverConnection, Plans
 from app.settings import Settings
 
 
@@ -94,10 +95,14 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.engine = make_engine(settings)
+        # On asyncpg, plain statements skip SQLAlchemy's execution layer (app/driver.py).
+        self._plans = Plans() if self.engine.dialect.driver == "asyncpg" else None
 
     def connect(self) -> AsyncConnection:
         """A pooled connection for `async with`: the `ConnectionFactory` routers are given."""
-        return self.engine.connect()
+        if self._plans is None:
+            return self.engine.connect()
+        return DriverConnection(self.engine, self._plans)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Owner-scoped REST API generated from the resource spec.",
         version="1.0.0",
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
+        body_limit=settings.max_body_bytes,
     )
     app.state.database = database
     if verifier is not None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.scenarios import SCALE_SCENARIOS, SCENARIOS
+from bench.scenarios import EXTRA_SCENARIOS, FLOOR_SCENARIOS, SCALE_SCENARIOS, SCENARIOS
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA_DIR = ROOT / "bench" / "lua"
@@ -22,6 +22,11 @@ GENERATED = "generated"
 BASELINE = "baseline"
 GENERATED_MODULE = "app.main"
 BASELINE_MODULE = "bench.baseline.app"
+# The decomposition's floor apps (bench/floor): labels and modules.
+FLOOR_APPS = {
+    "fastapi-asyncpg": "bench.floor.fastapi_asyncpg",
+    "bare-asgi-asyncpg": "bench.floor.bare",
+}
 # Other processes using more of a CPU than this during a round make the report warn of noise.
 NOISE_WARNING_PERCENT = 15.0
 
@@ -52,6 +57,19 @@ class Config:
     output: Path
     quick: bool
     app_env: dict[str, str] = field(default_factory=dict)
+    workers: int = 2
+    stack: bool = True
+    decompose: bool = True
+
+    @property
+    def extra_scenarios(self) -> tuple[str, ...]:
+        """The scenarios of the workers and server-stack runs: a read and the mix."""
+        return tuple(s for s in EXTRA_SCENARIOS if s in self.scenarios)
+
+    @property
+    def floor_scenarios(self) -> tuple[str, ...]:
+        """The scenarios the floor apps serve (bench/floor): the two reads."""
+        return tuple(s for s in FLOOR_SCENARIOS if s in self.scenarios) if self.decompose else ()
 
     @property
     def rows(self) -> int:
@@ -148,6 +166,9 @@ def load_config(env: Mapping[str, str]) -> Config:
         output=output,
         quick=quick,
         app_env=parse_app_env(env.get("BENCH_APP_ENV", "")),
+        workers=_int(env, "BENCH_WORKERS", 2),
+        stack=_flag(env, "BENCH_STACK", True),
+        decompose=_flag(env, "BENCH_DECOMPOSE", True),
     )
     if config.wrk_threads > config.connections:
         raise BenchError("BENCH_WRK_THREADS must not exceed BENCH_CONNECTIONS")

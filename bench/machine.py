@@ -49,12 +49,40 @@ def read_proc(path: str) -> str:
     return Path(path).read_text(encoding="utf-8", errors="replace")
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (uvicorn --workers N: the supervisor and its workers)."""
+    found, index = [pid], 0
+    while index < len(found):
+        parent = found[index]
+        index += 1
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                found += [int(child) for child in task.read_text().split()]
+            except OSError:  # the process or thread ended meanwhile
+                continue
+    return found
+
+
 def process_cpu_ticks(pid: int) -> int:
-    return parse_proc_stat(read_proc(f"/proc/{pid}/stat"))[1]
+    """CPU ticks of `pid` and its descendants (a worker that ended is no longer counted)."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            total += parse_proc_stat(read_proc(f"/proc/{member}/stat"))[1]
+        except OSError:
+            continue
+    return total
 
 
 def process_rss_kib(pid: int) -> int:
-    return parse_vm_rss_kib(read_proc(f"/proc/{pid}/status"))
+    """VmRSS of `pid` and its descendants, summed."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            total += parse_vm_rss_kib(read_proc(f"/proc/{member}/status"))
+        except OSError:
+            continue
+    return total
 
 
 POSTGRES_BACKGROUND = (

@@ -43,6 +43,7 @@ from dataclasses import asdict, replace
 
 import asyncpg
 
+from bench import phases
 from bench.config import (
     BASELINE,
     BASELINE_MODULE,
@@ -70,7 +71,8 @@ from bench.machine import (
     wrk_version,
 )
 from bench.report import build_report, error_report, rows_label
-from bench.servers import App, app_env, serve_command, with_app_module
+from bench.report_extra import extra_sections
+from bench.servers import App, app_env, serve_command, server_stack, with_app_module
 from bench.stats import Sample
 
 WRK_INSTALL_HELP = (
@@ -141,6 +143,8 @@ def header_lines(
         f"{config.warmup_seconds} s warm-up, apps interleaved A B / B A; medians reported",
         f"- data: {config.owners:,} owners x {config.tasks_per_owner} tasks = {config.rows:,} rows"
         f"{scale}; rows created by a round are deleted and the table vacuumed after it",
+        f"- server: uvicorn's default stack here is {server_stack()} (uvicorn[standard]); "
+        "WORKERS=1 except in the workers run",
         f"- both apps: one uvicorn process pinned to CPU {config.app_cpu}, "
         f"DB_POOL_SIZE={config.pool_size} DB_MAX_OVERFLOW={config.max_overflow}, every other "
         "setting at the app's own default (the baseline: an AsyncSession transaction per "
@@ -214,6 +218,7 @@ def run(config: Config) -> int:
     samples: list[Sample] = []
     scale_samples: list[Sample] = []
     deep_samples: list[Sample] = []
+    extra_samples: list[Sample] = []
     small_label = f"{GENERATED}-{rows_label(config.rows)}"
     apps = [generated, baseline, large]
     try:
@@ -229,9 +234,18 @@ def run(config: Config) -> int:
             Target(BASELINE, baseline, config.database, config.owners, config.rows),
         ]
         samples = run_phase(config, "compare", config.scenarios, targets)
-        baseline.stop()  # frees its connections for the scale run
+        if config.floor_scenarios:
+            generated.stop()  # two apps at a time: the baseline and one floor app
+            extra_samples += phases.decomposition(config, make_app, baseline)
+            generated.start()
+            generated.wait_ready(probe)
+        baseline.stop()  # frees its connections for the runs below
         if deep.enabled:
             deep_samples = run_deep(config, deep, generated)
+        if config.workers > 1 and config.extra_scenarios:
+            extra_samples += phases.workers(config, make_app, generated)
+        if config.stack and config.extra_scenarios:
+            extra_samples += phases.stack(config, make_app, generated)
         if config.scale_scenarios:
             large.start()
             large.wait_ready(probe)
@@ -251,18 +265,28 @@ def run(config: Config) -> int:
             app.stop()
 
     header.append(f"- run time: {(time.monotonic() - started) / 60:.1f} min")
-    report = build_report(config, header, samples, scale_samples, small_label, large.label)
+    extra_parts = extra_sections(config, samples, extra_samples, server_stack())
+    report = build_report(
+        config,
+        header,
+        samples,
+        scale_samples,
+        small_label,
+        large.label,
+        extra_parts,
+        extra_samples,
+    )
     if deep_samples:
         report += "\n\n" + deep_report(deep, deep_samples)
     print("\n" + report, flush=True)
     config.output.parent.mkdir(parents=True, exist_ok=True)
     config.output.write_text(report + "\n")
     raw = LOG_DIR / "latest.json"
-    every_sample = [*samples, *scale_samples, *deep_samples]
-    raw.write_text(json.dumps([asdict(s) for s in every_sample], indent=1))
+    every = [*samples, *extra_samples, *scale_samples, *deep_samples]
+    raw.write_text(json.dumps([asdict(s) for s in every], indent=1))
     shown = config.output.relative_to(ROOT) if config.output.is_relative_to(ROOT) else config.output
     print(f"\nwritten: {shown} (raw rounds: .bench/latest.json, wrk output: .bench/wrk/)")
-    errors = error_report(every_sample)
+    errors = error_report(every)
     if errors:
         print("\n" + "!" * 78, file=sys.stderr)
         print(

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 SCENARIOS = ("list", "get", "create", "update", "complete", "mixed")
 SCALE_SCENARIOS = ("list", "get")
+EXTRA_SCENARIOS = ("get", "mixed")
+"""Run again with WORKERS=N and with the asyncio/h11 server stack."""
+FLOOR_SCENARIOS = ("list", "get")
+"""Served by the floor apps of the decomposition (bench/floor)."""
 WRITE_SCENARIOS = frozenset({"create", "update", "complete", "mixed"})
 EXPECTED_STATUSES: dict[str, frozenset[int]] = {
     "list": frozenset({200}),

@@ -41,6 +41,34 @@ def with_app_module(command: Sequence[str], module: str) -> list[str]:
     return swapped
 
 
+def with_options(command: Sequence[str], **options: str) -> list[str]:
+    """`command` with each `--name value` set: replaced where given, appended where not."""
+    result = list(command)
+    for name, value in options.items():
+        flag = f"--{name}"
+        if flag in result[:-1]:
+            result[result.index(flag) + 1] = value
+        else:
+            result += [flag, value]
+    return result
+
+
+ASYNCIO_H11 = {"loop": "asyncio", "http": "h11"}
+"""uvicorn without its `[standard]` extras: the stdlib event loop and the pure-Python parser."""
+
+
+def server_stack() -> str:
+    """What uvicorn's `auto` picks in this environment: uvloop and httptools when installed."""
+    found = []
+    for module, fallback in (("uvloop", "asyncio"), ("httptools", "h11")):
+        try:
+            __import__(module)
+            found.append(module)
+        except ImportError:
+            found.append(fallback)
+    return "/".join(found)
+
+
 @dataclass
 class App:
     """One uvicorn process serving one app on one database."""
