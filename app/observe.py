@@ -99,4 +99,6 @@ class RequestObserver:
                         "duration_ms": milliseconds,
                     },
                 )
-            current_request_id.reset(token)
+        # Not in `finally`: when the app raises, the server logs the exception in this same task
+        # (its own per request, so the value goes with it), and that line keeps the id too.
+        current_request_id.reset(token)

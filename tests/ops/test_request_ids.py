@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -11,9 +12,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.types import Message, Receive, Scope, Send
 
 from app.main import create_app
-from app.request_id import request_id_from
+from app.observe import RequestObserver
+from app.request_id import HEADER, NO_REQUEST, current_request_id, request_id_from
 from app.settings import Settings
 from tests.fixtures import asgi_client, free_port
 from tests.ops.capture import captured_logs
@@ -116,3 +119,28 @@ async def test_a_503_carries_the_id(tmp_path: Path) -> None:
             response = await http.get("/api/alice/tasks", headers={"X-Request-ID": "outage-1"})
         assert_error(response, 503, "service_unavailable")
         assert response.headers["x-request-id"] == "outage-1"
+
+
+async def test_the_servers_own_line_about_an_exception_still_names_the_request() -> None:
+    """uvicorn logs an exception that leaves the app in the request's task, after the layer."""
+
+    async def failing(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("a bug")
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        return None
+
+    async def serve_like_uvicorn() -> str:
+        layer = RequestObserver(failing, metrics=None, prefixed={})
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": [(HEADER, b"seen")]}
+        try:
+            await layer(scope, receive, send)
+        except RuntimeError:
+            return current_request_id.get()
+        raise AssertionError("the exception was swallowed")
+
+    assert await asyncio.create_task(serve_like_uvicorn()) == "seen"
+    assert current_request_id.get() == NO_REQUEST  # this task never saw it
