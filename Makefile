@@ -88,7 +88,7 @@ check-migrations: $(STAMP)
 	$(BIN)/alembic check || { echo 'The models and migrations/ disagree: run `make migration m="..."`, review and commit it.'; exit 1; }
 
 serve: migrate
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS) --timeout-graceful-shutdown 10
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS) --timeout-graceful-shutdown 10 --no-access-log
 
 test: generate
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -8,6 +8,8 @@ its own. Code that needs several statements in one transaction must ask for one
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event
@@ -39,6 +41,9 @@ def make_engine(
     options: dict[str, Any] = {
         "connect_args": target.connect_args,
         "pool_pre_ping": settings.db_pool_pre_ping,
+        # Errors render their SQL without the values bound to it, so no log line (an error's
+        # message, a traceback) carries what a client sent.
+        "hide_parameters": True,
     }
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
@@ -90,19 +95,55 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         cursor.close()
 
 
-class Database:
-    """Owns the engine for the app's lifetime and hands out one connection per request."""
+class _CountedCheckout:
+    """A connection for `async with`, counting the requests still waiting for it."""
 
-    def __init__(self, settings: Settings) -> None:
+    __slots__ = ("_connection", "_database")
+
+    def __init__(self, database: Database, connection: AsyncConnection) -> None:
+        self._database = database
+        self._connection = connection
+
+    async def __aenter__(self) -> AsyncConnection:
+        self._database.waiting += 1
+        try:
+            return await self._connection.__aenter__()
+        finally:
+            self._database.waiting -= 1
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        await self._connection.__aexit__(kind, error, trace)
+
+
+class Database:
+    """Owns the engine for the app's lifetime and hands out one connection per request.
+
+    With `count_waiting` (metrics on), `waiting` is the number of requests waiting for a
+    connection right now: the pool has no such figure of its own.
+    """
+
+    def __init__(self, settings: Settings, *, count_waiting: bool = False) -> None:
         self.engine = make_engine(settings)
         # On asyncpg, plain statements skip SQLAlchemy's execution layer (app/driver.py).
         self._plans = Plans() if self.engine.dialect.driver == "asyncpg" else None
+        self.waiting = 0
+        self._count_waiting = count_waiting
 
-    def connect(self) -> AsyncConnection:
+    def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A pooled connection for `async with`: the `ConnectionFactory` routers are given."""
-        if self._plans is None:
-            return self.engine.connect()
-        return DriverConnection(self.engine, self._plans)
+        connection = (
+            self.engine.connect()
+            if self._plans is None
+            else DriverConnection(self.engine, self._plans)
+        )
+        if self._count_waiting:
+            return _CountedCheckout(self, connection)
+        return connection
 
     async def dispose(self) -> None:
         await self.engine.dispose()

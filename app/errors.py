@@ -19,6 +19,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from app.metrics import record_database_error
 from generated.references import ReferenceInUse, ReferenceNotFound
 
 logger = logging.getLogger("app.errors")
@@ -163,9 +164,11 @@ def _is_unique_violation(error: sa_exc.IntegrityError) -> bool:
 async def _integrity_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, sa_exc.IntegrityError)
     if _is_unique_violation(error):
+        record_database_error(request, "unique_violation")
         return error_response(
             status.HTTP_409_CONFLICT, "a row with the same unique value already exists"
         )
+    record_database_error(request, "integrity")
     logger.warning("integrity error not caught by validation: %s", error.orig)
     return error_response(
         status.HTTP_422_UNPROCESSABLE_CONTENT, "the values break a constraint of the table"
@@ -189,7 +192,10 @@ async def _reference_in_use(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _data_error(request: Request, error: Exception) -> JSONResponse:
-    logger.warning("data error not caught by validation: %s", error)
+    record_database_error(request, "data")
+    # The driver's own words can quote the value (asyncpg: "invalid input for query
+    # argument $1: ..."), so only the kind of error is logged, never what the client sent.
+    logger.warning("data error not caught by validation: %s", _described(error))
     return error_response(
         status.HTTP_422_UNPROCESSABLE_CONTENT, "a value cannot be stored as given"
     )
@@ -209,6 +215,10 @@ def _timed_out(error: Exception) -> bool:
 
 
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, sa_exc.TimeoutError):
+        record_database_error(request, "pool_timeout")
+    else:
+        record_database_error(request, "timeout" if _timed_out(error) else "unavailable")
     logger.warning("database unavailable: %s: %s", type(error).__name__, error)
     message = "the database cannot be reached; try again shortly"
     if request.method in WRITE_METHODS and _timed_out(error):
@@ -245,10 +255,56 @@ def is_unavailable(error: sa_exc.DBAPIError) -> bool:
     return _sqlstate(error).startswith(_UNAVAILABLE_SQLSTATES)
 
 
+# A table or column the code uses is missing: PostgreSQL's undefined_table and
+# undefined_column, and SQLite's words for the same (it has no SQLSTATE).
+_SCHEMA_SQLSTATES = ("42P01", "42703")
+_SQLITE_SCHEMA_MARKERS = ("no such table", "no such column", "has no column named")
+
+
+def is_schema_behind(error: sa_exc.DBAPIError) -> bool:
+    """Whether the database lacks a table or column the code uses: a 500 (the deployment is
+    wrong, and retrying will not help), never a 503 that sends people looking for an outage."""
+    if _sqlstate(error) in _SCHEMA_SQLSTATES:
+        return True
+    return any(marker in str(error.orig) for marker in _SQLITE_SCHEMA_MARKERS)
+
+
+def _described(error: Exception) -> str:
+    """The error's class and SQLSTATE, without its message."""
+    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else error
+    state = _sqlstate(error) if isinstance(error, sa_exc.DBAPIError) else ""
+    return f"{type(orig).__name__}" + (f" (SQLSTATE {state})" if state else "")
+
+
+async def _schema_behind(request: Request, error: sa_exc.DBAPIError) -> JSONResponse:
+    record_database_error(request, "schema")
+    schema_check = getattr(request.app.state, "schema_check", None)
+    if schema_check is not None:
+        schema_check.invalidate()  # the next /readyz looks at the revision again
+    logger.error(
+        "the database schema does not match the code (%s: %s): run `make migrate`, and "
+        "`make migration m=...` first if the spec changed since the last revision",
+        type(error.orig).__name__,
+        error.orig,
+    )
+    return error_response(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal server error")
+
+
+async def _operational_error(request: Request, error: Exception) -> JSONResponse:
+    """SQLite reports a missing table as an operational error, like a locked or lost file."""
+    assert isinstance(error, sa_exc.OperationalError)
+    if is_schema_behind(error):
+        return await _schema_behind(request, error)
+    return await _unavailable(request, error)
+
+
 async def _database_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, sa_exc.DBAPIError)
+    if is_schema_behind(error):
+        return await _schema_behind(request, error)
     if is_unavailable(error):
         return await _unavailable(request, error)
+    record_database_error(request, "other")
     return await _internal_error(request, error)
 
 
@@ -265,8 +321,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ReferenceInUse, _reference_in_use)
     app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
     app.add_exception_handler(sa_exc.DataError, _data_error)
+    app.add_exception_handler(sa_exc.OperationalError, _operational_error)
     for unavailable in (
-        sa_exc.OperationalError,
         sa_exc.InterfaceError,
         sa_exc.TimeoutError,
         sa_exc.DisconnectionError,

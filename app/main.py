@@ -1,4 +1,5 @@
-"""The app factory: settings, database, error envelope, body limit, generated routers, extensions.
+"""The app factory: settings, logging, database, error envelope, body limit, request ids,
+metrics, generated routers, extensions.
 
 `app.main:app` is created on first access (PEP 562), so importing this module for
 `create_app` in tests has no side effects.
@@ -12,16 +13,33 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from app.auth import build_verifier, spec_policy
 from app.body_limit import BodyLimitedFastAPI, payload_too_large
 from app.db import Database
 from app.errors import AllowedMethods, install_error_handlers, served_by
-from app.extensions import EXTENSIONS
+from app.extension_loader import load_extensions
 from app.health import router as health_router
+from app.logs import configure_logging
+from app.metrics import Metrics, metrics_router
+from app.observe import RequestObserver, prefixed_templates
 from app.openapi import install_openapi
+from app.schema_check import SchemaCheck
 from app.settings import ConfigError, Settings, load_settings
 from generated.routers import API_PREFIX, ROUTER_BUILDERS, SERVED_METHODS
+
+
+class ObservedFastAPI(BodyLimitedFastAPI):
+    """The app with `RequestObserver` outside every other layer (see app/observe.py): FastAPI's
+    own `add_middleware` would put it inside the error middleware, missing its 500s."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestObserver(
+            super().build_middleware_stack(),
+            metrics=self.state.metrics,
+            prefixed=self.state.prefixed_routes,
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,14 +48,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     policy = spec_policy()
     # Refuses to build an app that would serve a bearer-jwt spec without checking tokens.
     verifier = build_verifier(settings, policy) if policy is not None else None
-    database = Database(settings)
+    configure_logging(settings)
+    extension_builders = load_extensions()
+    database = Database(settings, count_waiting=settings.metrics)
+    metrics = Metrics(database) if settings.metrics else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await database.dispose()
 
-    app = BodyLimitedFastAPI(
+    app = ObservedFastAPI(
         title="Generated CRUD API",
         description="Owner-scoped REST API generated from the resource spec.",
         version="1.0.0",
@@ -47,17 +68,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     if verifier is not None:
         app.state.token_verifier = verifier  # what generated/bearer.py's dependency asks
+    app.state.metrics = metrics
+    app.state.schema_check = SchemaCheck()
     # The contract has no trailing-slash URLs: '/tasks/' is an unknown route (404), not a 307.
     app.router.redirect_slashes = False
     install_error_handlers(app)
     # Probes first, so no resource path (with an empty API prefix) can shadow them.
     app.include_router(health_router)
+    if metrics is not None:
+        app.include_router(metrics_router(metrics))
     # Generated routers in their generated order, then the extensions: the order the
     # allowed-methods table follows, so a URL belongs to the same path in both.
     routers = [build_router(database.connect) for build_router in ROUTER_BUILDERS]
-    extensions = [build_router(database.connect) for build_router in EXTENSIONS]
+    extensions = [build_router(database.connect) for build_router in extension_builders]
     for router in (*routers, *extensions):
         app.include_router(router, prefix=API_PREFIX)
+    app.state.prefixed_routes = prefixed_templates(API_PREFIX, [*routers, *extensions])
     app.state.allowed_methods = AllowedMethods(
         API_PREFIX, [*SERVED_METHODS, *served_by(extensions)]
     )

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/app.db"
 Pooler = Literal["auto", "none", "pgbouncer"]
+LogFormat = Literal["plain", "json"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
 class ConfigError(Exception):
@@ -88,6 +90,24 @@ class Settings(BaseSettings):
             "the last attempt, failed or not."
         ),
     )
+
+    log_format: LogFormat = Field(
+        default="plain", description="`plain` lines for people, `json` lines for log shippers."
+    )
+    log_level: LogLevel = Field(
+        default="INFO", description="The least severe level written; INFO includes access lines."
+    )
+    metrics: bool = Field(
+        default=True, description="Serve Prometheus metrics at /metrics; false answers it 404."
+    )
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        """`LOG_FORMAT=JSON` and `LOG_LEVEL=info` mean what they say."""
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
 
 
 SECRET_SETTINGS = frozenset({"auth_secret"})

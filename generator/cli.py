@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import output
+from generator.extensions import stale_imports
 from generator.format import format_python
 from generator.load import SpecDocument, load_document, spec_files
 from generator.problems import Problem
@@ -105,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     changes = output.plan(out_dir, rendered)
     for stray in changes.strays:
         print(f"warning: {out_shown}/{stray} is not generated; left alone", file=sys.stderr)
+    for stale in stale_imports(root, out_dir.resolve().name, rendered):
+        print(stale.format(spec_shown), file=sys.stderr)
 
     if args.check:
         if changes.drift:

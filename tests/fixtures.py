@@ -340,6 +340,7 @@ def server_process(
             str(workers),
             "--timeout-graceful-shutdown",
             str(GRACEFUL_SHUTDOWN_SECONDS),
+            "--no-access-log",
         ],
         cwd=ROOT,
         env={**os.environ, **(env or {}), "DATABASE_URL": database_url},

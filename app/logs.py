@@ -1,0 +1,89 @@
+"""Where log lines go and how they look: plain text for people, JSON lines for shippers.
+
+Every line carries the request id (`RequestIdFilter`). The app's access line replaces
+uvicorn's: uvicorn's logs the raw path (owner ids, query strings) and not the request id, so
+it is switched off here as well as in `make serve` (`--no-access-log`), and uvicorn's other
+loggers are routed through the same handler, so `LOG_FORMAT=json` makes every line JSON.
+Nothing logged here carries a body, a header value or a SQL parameter: the engine hides
+parameters (`hide_parameters`), and the access line names the route template, not the path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from app.request_id import RequestIdFilter
+from app.settings import LogFormat, Settings
+
+HANDLER_NAME = "app"
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+# The structured fields of an access line, passed as `extra=` and written as JSON keys.
+ACCESS_FIELDS = ("method", "route", "status", "duration_ms")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, request_id, message, and the access
+    fields or the exception when the record has them."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", None),
+            "message": record.getMessage(),
+        }
+        for name in ACCESS_FIELDS:
+            if name in record.__dict__:
+                line[name] = record.__dict__[name]
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+def formatter(log_format: LogFormat) -> logging.Formatter:
+    return JsonFormatter() if log_format == "json" else logging.Formatter(PLAIN_FORMAT)
+
+
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever `sys.stderr` is at the time (test runners swap it), like
+    `logging.lastResort`."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> TextIO:  # type: ignore[override]
+        return sys.stderr
+
+
+def build_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing `log_format` lines with request ids (to `stream`, else stderr)."""
+    handler: logging.Handler = _StderrHandler() if stream is None else logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(formatter(log_format))
+    return handler
+
+
+def configure_logging(settings: Settings) -> None:
+    """Install the app's handler on the root logger once; later calls update its format."""
+    root = logging.getLogger()
+    installed = [h for h in root.handlers if h.get_name() == HANDLER_NAME]
+    if installed:
+        installed[0].setFormatter(formatter(settings.log_format))
+    else:
+        handler = build_handler(settings.log_format)
+        handler.set_name(HANDLER_NAME)
+        root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    for name in ("uvicorn", "uvicorn.error"):
+        server_logger = logging.getLogger(name)
+        server_logger.handlers.clear()
+        server_logger.propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
+    # Alembic says "Context impl ..." each time /readyz reads the schema's revision.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
