@@ -55,6 +55,7 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
         PurePosixPath("__init__.py"): page("package.py.jinja", source),
         PurePosixPath("support.py"): copied("support.py", header),
         PurePosixPath("references.py"): copied("references.py", header),
+        PurePosixPath("conditional.py"): copied("conditional.py", header),
         PurePosixPath("models/__init__.py"): page(
             "models_init.py.jinja", source, models_index_view(spec)
         ),

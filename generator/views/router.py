@@ -82,6 +82,9 @@ class RouterView:
     """What list and read answer with: the read schema, with the embeddable relations if any."""
     imports: tuple[tuple[str, str], ...]
     """The other resources' modules and names the relations need (models and schemas)."""
+    concurrency: str
+    versioned: bool
+    """Whether rows have a `version`: ETags, conditional reads and writes (`concurrency`)."""
 
 
 _COMPARISONS = {"eq": ("==", "equals"), "gte": (">=", "is at least"), "lte": ("<=", "is at most")}
@@ -199,6 +202,8 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
                 }
             )
         ),
+        concurrency=resource.concurrency,
+        versioned=resource.versioned,
     )
 
 

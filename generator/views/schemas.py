@@ -55,6 +55,8 @@ def schemas_view(spec: Spec, resource: Resource) -> SchemasView:
     read += [Attribute(c.field.name, c.read_type + c.read_assignment) for c in codes]
     if resource.timestamps:
         read += [Attribute(name, "datetime.datetime") for name in ("created_at", "updated_at")]
+    if resource.versioned:
+        read.append(Attribute("version", "int"))
     return SchemasView(
         name=resource.name,
         server_managed=", ".join(f"`{name}`" for name in resource.server_managed),
