@@ -17,7 +17,15 @@ from generator.samples import normalised, samples, to_json
 EXAMPLE_OWNER = "alice"
 EXAMPLE_TIME = "2026-01-01T00:00:00Z"
 EXAMPLE_UUID = "3f2a9c1e-8b7d-4e6f-9a5b-1c2d3e4f5a6b"
-STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content", 404: "Not Found"}
+STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    304: "Not Modified",
+    404: "Not Found",
+    412: "Precondition Failed",
+    428: "Precondition Required",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class Example:
     status_text: str
     headers: tuple[tuple[str, str], ...]
     response: str | None
+    request_headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,8 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
         if resource.timestamps:
             row["created_at"] = EXAMPLE_TIME
             row["updated_at"] = EXAMPLE_TIME
+        if resource.versioned:
+            row["version"] = 1
         return row
 
     def exchange(
@@ -119,7 +130,10 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
         status: int,
         response: Any,
         headers: tuple[tuple[str, str], ...] = (),
+        request_headers: tuple[tuple[str, str], ...] = (),
     ) -> Example:
+        if resource.versioned and isinstance(response, dict) and "version" in response:
+            headers = (*headers, ("ETag", f'"{response["version"]}"'))
         return Example(
             title=title,
             method=method,
@@ -129,7 +143,18 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
             status_text=STATUS_TEXT[status],
             headers=headers,
             response=None if response is None else _json(response),
+            request_headers=request_headers,
         )
+
+    def error(code: str, message: str) -> dict[str, Any]:
+        return {"error": {"code": code, "message": message, "details": []}}
+
+    def if_match(row: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+        """The `If-Match` a write sends where rows have versions: the row's current ETag."""
+        return (("If-Match", f'"{row["version"]}"'),) if resource.versioned else ()
+
+    def moved(row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "version": row["version"] + 1} if resource.versioned else row
 
     session: list[Example] = []
     current = shown(first)
@@ -144,6 +169,20 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
         return tuple(session)
     if resource.serves("read"):
         session.append(exchange("Read", "GET", item, None, 200, current))
+        if resource.versioned:
+            tag = (("ETag", '"1"'),)
+            session.append(
+                exchange(
+                    "Read again, unchanged",
+                    "GET",
+                    item,
+                    None,
+                    304,
+                    None,
+                    tag,
+                    (("If-None-Match", '"1"'),),
+                )
+            )
     if resource.serves("list"):
         page = {"data": [current], "total_count": 1, "has_more": False, "offset": 0, "limit": 10}
         session.append(exchange("List", "GET", f"{collection}?limit=10", None, 200, page))
@@ -153,20 +192,29 @@ def examples(resource: Resource, prefix: str) -> tuple[Example, ...]:
     )
     if resource.serves("update") and changed is not None:
         patch = {changed.name: second[changed.name]}
-        current = {**current, changed.name: normalised(changed, second[changed.name])}
-        session.append(exchange("Update (PATCH)", "PATCH", item, patch, 200, current))
+        stale = if_match(current)
+        current = moved({**current, changed.name: normalised(changed, second[changed.name])})
+        session.append(exchange("Update (PATCH)", "PATCH", item, patch, 200, current, (), stale))
+        if resource.versioned:
+            message = f"{resource.name} {row_id} has changed: If-Match names no current ETag of it"
+            refused = error("precondition_failed", message)
+            title = "Update with a stale ETag: nothing changes"
+            session.append(exchange(title, "PATCH", item, patch, 412, refused, (), stale))
     if resource.serves("replace"):
-        current = {**shown(second)}
-        session.append(exchange("Replace (PUT)", "PUT", item, second, 200, current))
+        sent = if_match(current)
+        current = (
+            {**shown(second), "version": current["version"] + 1}
+            if resource.versioned
+            else {**shown(second)}
+        )
+        session.append(exchange("Replace (PUT)", "PUT", item, second, 200, current, (), sent))
     if resource.serves("delete"):
-        session.append(exchange("Delete", "DELETE", item, None, 204, None))
+        if resource.concurrency == "required":
+            message = f"writes to a {resource.name} need an If-Match header with the row's ETag"
+            refused = error("precondition_required", message)
+            session.append(exchange("Delete without If-Match", "DELETE", item, None, 428, refused))
+        session.append(exchange("Delete", "DELETE", item, None, 204, None, (), if_match(current)))
         if resource.serves("read"):
-            missing = {
-                "error": {
-                    "code": "not_found",
-                    "message": f"{resource.name} {row_id} not found",
-                    "details": [],
-                }
-            }
+            missing = error("not_found", f"{resource.name} {row_id} not found")
             session.append(exchange("Read after delete", "GET", item, None, 404, missing))
     return tuple(session)

@@ -50,6 +50,8 @@ class ResourceDoc:
     owner: Owner
     id_description: str
     timestamps: bool
+    concurrency: str
+    versioned: bool
     operations: tuple[OperationRow, ...]
     unserved: tuple[Unserved, ...]
     fields: tuple[FieldRow, ...]
@@ -118,6 +120,8 @@ def _resource_doc(resource: Resource, prefix: str) -> ResourceDoc:
         owner=resource.owner,
         id_description="64-bit integer" if resource.id_type == "integer" else "UUID v4",
         timestamps=resource.timestamps,
+        concurrency=resource.concurrency,
+        versioned=resource.versioned,
         operations=tuple(
             OperationRow(
                 operation,

@@ -32,6 +32,7 @@ class Exchange:
     status: int
     headers: dict[str, str]
     response: Any
+    request_headers: dict[str, str]
 
 
 def _parse_http(block: str) -> tuple[str, dict[str, str], Any]:
@@ -49,13 +50,13 @@ def sessions() -> dict[str, list[Exchange]]:
         blocks = re.findall(r"```http\n(.*?)\n```", section, flags=re.S)
         exchanges = []
         for request, response in zip(blocks[::2], blocks[1::2], strict=True):
-            request_line, _, body = _parse_http(request)
+            request_line, sent, body = _parse_http(request)
             status_line, headers, answer = _parse_http(response)
             method, path = request_line.split(" ", 1)
             headers.pop("Content-Type", None)
-            exchanges.append(
-                Exchange(method, path, body, int(status_line.split()[1]), headers, answer)
-            )
+            sent.pop("Content-Type", None)
+            status = int(status_line.split()[1])
+            exchanges.append(Exchange(method, path, body, status, headers, answer, sent))
         if exchanges:
             found[name] = exchanges
     return found
@@ -113,13 +114,17 @@ async def test_documented_examples_get_the_documented_responses(
     ids: dict[str, str] = {}
     for exchange in SESSIONS[resource]:
         response = await client.request(
-            exchange.method, _substitute(exchange.path, owner, ids), json=exchange.body
+            exchange.method,
+            _substitute(exchange.path, owner, ids),
+            json=exchange.body,
+            headers=exchange.request_headers,
         )
         assert response.status_code == exchange.status, (exchange, response.text)
         if exchange.method == "POST" and exchange.status == 201:
             documented_id = str(exchange.response["id"])
             ids[f"/{documented_id}"] = f"/{response.json()['id']}"
-            ids[f" {documented_id} not found"] = f" {response.json()['id']} not found"
+            for after in (" not found", " has changed"):
+                ids[f" {documented_id}{after}"] = f" {response.json()['id']}{after}"
         for name, value in exchange.headers.items():
             assert response.headers[name] == _substitute(value, owner, ids), name
         if exchange.response is None:

@@ -7,6 +7,9 @@ and `other_owner` (fresh owner names) that the project's conftest.py provides, o
 database, and the helpers of `_contract.py` beside them.
 """
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -33,6 +36,14 @@ EXPECTED_ROWS: list[dict[str, Any]] = [
 """What the API answers with for each of ROWS."""
 MINIMAL_BODY: dict[str, Any] = {"body": "alpha"}
 MINIMAL_EXPECTED: dict[str, Any] = {"body": "alpha", "pinned": False}
+
+
+@pytest.fixture(autouse=True)
+def writes_carry_if_match(client: httpx.AsyncClient) -> Iterator[None]:
+    """`concurrency: required` refuses writes without If-Match (428): every test sends `*`
+    unless it says otherwise (`if_match`)."""
+    with if_match(client, "*"):
+        yield
 
 
 async def test_create_answers_201_with_location_and_server_fields(
@@ -248,7 +259,7 @@ async def test_update_changes_only_the_fields_sent(
     assert response.status_code == 200, response.text
     updated = response.json()
     assert updated[name] == expected
-    unchanged = {key for key in created if key not in (name, "updated_at")}
+    unchanged = {key for key in created if key not in (name, "updated_at", "version")}
     assert {key: updated[key] for key in unchanged} == {key: created[key] for key in unchanged}
 
 
@@ -337,3 +348,152 @@ async def test_openapi_lists_exactly_the_served_operations(client: httpx.AsyncCl
             ("/api/owners/{owner}/notes/{id}", "PUT"),
         )
     )
+
+
+@contextlib.contextmanager
+def if_match(client: httpx.AsyncClient, value: str | None) -> Iterator[None]:
+    """Send `If-Match: value` (or none at all) on the requests made inside."""
+    before = client.headers.pop("If-Match", None)
+    if value is not None:
+        client.headers["If-Match"] = value
+    try:
+        yield
+    finally:
+        client.headers.pop("If-Match", None)
+        if before is not None:
+            client.headers["If-Match"] = before
+
+
+async def test_a_created_row_has_version_1_and_its_etag(
+    client: httpx.AsyncClient, owner: str
+) -> None:
+    response = await client.post(API.collection(owner), json=ROWS[0])
+    assert response.status_code == 201, response.text
+    assert response.json()["version"] == 1
+    assert response.headers["etag"] == '"1"'
+    read = await client.get(API.item(owner, response.json()["id"]))
+    assert read.headers["etag"] == '"1"'
+    assert read.json()["version"] == 1
+
+
+@pytest.mark.parametrize("tag", ['"1"', "*", 'W/"1"', '"7", "1"'])
+async def test_a_read_naming_the_current_etag_is_304_without_a_body(
+    client: httpx.AsyncClient, owner: str, tag: str
+) -> None:
+    created = await API.create(client, owner, ROWS[0])
+    response = await client.get(API.item(owner, created["id"]), headers={"If-None-Match": tag})
+    assert response.status_code == 304, response.text
+    assert response.content == b""
+    assert response.headers["etag"] == '"1"'
+
+
+@pytest.mark.parametrize("tag", ['"2"', '"01"', "1", ""])
+async def test_a_read_naming_another_etag_answers_the_row(
+    client: httpx.AsyncClient, owner: str, tag: str
+) -> None:
+    created = await API.create(client, owner, ROWS[0])
+    response = await client.get(API.item(owner, created["id"]), headers={"If-None-Match": tag})
+    assert response.status_code == 200, response.text
+    assert response.json() == created
+
+
+@pytest.mark.parametrize(("method", "body"), [("PUT", ROWS[-1]), ("PATCH", {})])
+async def test_every_write_moves_the_version_and_answers_its_etag(
+    client: httpx.AsyncClient, owner: str, method: str, body: Any
+) -> None:
+    created = await API.create(client, owner, ROWS[0])
+    for expected in (2, 3):
+        with if_match(client, f'"{expected - 1}"'):
+            response = await client.request(method, API.item(owner, created["id"]), json=body)
+        assert response.status_code == 200, response.text
+        assert response.json()["version"] == expected
+        assert response.headers["etag"] == f'"{expected}"'
+
+
+@pytest.mark.parametrize("tag", ["*", '"1"', '"9", "1"', 'W/"5", "1"'])
+async def test_a_write_naming_the_current_etag_or_any_applies(
+    client: httpx.AsyncClient, owner: str, tag: str
+) -> None:
+    created = await API.create(client, owner, ROWS[0])
+    with if_match(client, tag):
+        response = await client.request("PUT", API.item(owner, created["id"]), json=ROWS[-1])
+    assert response.status_code == 200, response.text
+    assert response.headers["etag"] == '"2"'
+
+
+async def test_parallel_writes_with_one_etag_give_exactly_one_success(
+    client: httpx.AsyncClient, owner: str
+) -> None:
+    created = await API.create(client, owner, ROWS[0])
+    url = API.item(owner, created["id"])
+    with if_match(client, '"1"'):
+        responses = await asyncio.gather(
+            *(client.request("PUT", url, json=ROWS[-1]) for _ in range(8))
+        )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] + [412] * 7, [response.text for response in responses]
+    for response in responses:
+        if response.status_code == 412:
+            assert_error(response, 412, "precondition_failed")
+    with if_match(client, None):
+        assert (await client.get(url)).json()["version"] == 2
+
+
+@pytest.mark.parametrize(("method", "body"), [("PUT", ROWS[-1]), ("PATCH", {}), ("DELETE", None)])
+@pytest.mark.parametrize("tag", ['"2"', 'W/"1"', "1", '"01"', '"1', "", "W/*"])
+async def test_a_write_naming_a_stale_or_unequal_etag_is_412_and_changes_nothing(
+    client: httpx.AsyncClient, owner: str, method: str, body: Any, tag: str
+) -> None:
+    created = await API.create(client, owner, ROWS[0])
+    with if_match(client, tag):
+        response = await client.request(method, API.item(owner, created["id"]), json=body)
+    assert_error(response, 412, "precondition_failed")
+    with if_match(client, None):
+        assert (await client.get(API.item(owner, created["id"]))).json() == created
+
+
+@pytest.mark.parametrize(("method", "body"), [("PUT", ROWS[-1]), ("PATCH", {}), ("DELETE", None)])
+@pytest.mark.parametrize("tag", ['"1"', "*"])
+async def test_a_conditional_write_to_a_missing_or_others_row_is_404(
+    client: httpx.AsyncClient, owner: str, other_owner: str, method: str, body: Any, tag: str
+) -> None:
+    theirs = await API.create(client, other_owner, ROWS[0])
+    with if_match(client, tag):
+        missing = await client.request(method, API.item(owner, MISSING_ID), json=body)
+        other = await client.request(method, API.item(owner, theirs["id"]), json=body)
+    assert_error(missing, 404, "not_found")
+    assert_error(other, 404, "not_found")
+
+
+@pytest.mark.parametrize(("method", "body"), [("PUT", ROWS[-1]), ("PATCH", {}), ("DELETE", None)])
+async def test_a_write_without_if_match_is_428_and_changes_nothing(
+    client: httpx.AsyncClient, owner: str, method: str, body: Any
+) -> None:
+    created = await API.create(client, owner, ROWS[0])
+    with if_match(client, None):
+        response = await client.request(method, API.item(owner, created["id"]), json=body)
+    assert_error(response, 428, "precondition_required")
+    with if_match(client, None):
+        assert (await client.get(API.item(owner, created["id"]))).json() == created
+
+
+@pytest.mark.parametrize(("method", "body"), [("PUT", ROWS[-1]), ("PATCH", {})])
+async def test_version_in_a_write_body_is_422(
+    client: httpx.AsyncClient, owner: str, method: str, body: Any
+) -> None:
+    created = await API.create(client, owner, ROWS[0])
+    with if_match(client, "*"):
+        response = await client.request(
+            method, API.item(owner, created["id"]), json={**body, "version": 5}
+        )
+    assert_error(response, 422, "validation_error")
+
+
+async def test_a_delete_naming_the_current_etag_deletes(
+    client: httpx.AsyncClient, owner: str
+) -> None:
+    created = await API.create(client, owner, ROWS[0])
+    with if_match(client, '"1"'):
+        response = await client.delete(API.item(owner, created["id"]))
+    assert response.status_code == 204, response.text
+    assert_error(await client.get(API.item(owner, created["id"])), 404, "not_found")
