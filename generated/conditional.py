@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import BindParameter, Select, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import DMLWhereBase, Update
@@ -38,6 +39,9 @@ VERSIONS: BindParameter[Any] = bindparam("versions__", expanding=True)
 _ENTITY_TAG = re.compile(r'[ \t]*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*')
 _VERSION = re.compile(r"[1-9][0-9]{0,17}")
 """A version as its ETag writes it: decimal, no sign, no leading zero (`"02"` names none)."""
+MAX_TAGS = 100
+"""Entity tags one header may name: each is a bind parameter of the write, and databases cap
+those (SQLite, asyncpg), so a longer list is refused with 422 rather than failing there."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ def parse_entity_tags(text: str, *, weak: bool) -> EntityTags:
     if text.strip() == "*":
         return EntityTags(any=True, versions=())
     versions: list[int] = []
+    if text.count(",") >= MAX_TAGS:
+        raise ValueError(f"at most {MAX_TAGS} entity tags, comma-separated")
     for element in text.split(","):
         if not element.strip():
             continue  # RFC 9110 5.6.1: empty list elements are ignored
@@ -78,7 +84,14 @@ def entity_tag(version: int) -> str:
 def _header(request: Request, name: str, *, weak: bool) -> EntityTags | None:
     # Several header lines make one list (RFC 9110 5.3), so each line counts, not the first.
     lines = request.headers.getlist(name)
-    return parse_entity_tags(", ".join(lines), weak=weak) if lines else None
+    if not lines:
+        return None
+    try:
+        return parse_entity_tags(", ".join(lines), weak=weak)
+    except ValueError as error:
+        title = name.title()
+        detail = {"loc": ("header", title), "msg": str(error), "type": "value_error"}
+        raise RequestValidationError([detail]) from None
 
 
 def if_match(

@@ -452,6 +452,15 @@ async def test_a_write_naming_a_stale_or_unequal_etag_is_412_and_changes_nothing
         assert (await client.get(API.item(owner, created["id"]))).json() == created
 
 
+async def test_an_if_match_naming_too_many_tags_is_422(
+    client: httpx.AsyncClient, owner: str
+) -> None:
+    created = await API.create(client, owner, ROWS[0])
+    with if_match(client, ", ".join(f'"{n}"' for n in range(1, 200))):
+        response = await client.request("PUT", API.item(owner, created["id"]), json=ROWS[-1])
+    assert_error(response, 422, "validation_error")
+
+
 @pytest.mark.parametrize(("method", "body"), [("PUT", ROWS[-1]), ("PATCH", {}), ("DELETE", None)])
 @pytest.mark.parametrize("tag", ['"1"', "*"])
 async def test_a_conditional_write_to_a_missing_or_others_row_is_404(
