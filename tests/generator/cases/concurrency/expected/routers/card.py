@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import BeforeValidator
 from sqlalchemy.sql import dml
 
-from generated.conditional import NOT_MODIFIED_RESPONSES, IfMatchTags, IfNoneMatchTags, RowGuard
+from generated import conditional
 from generated.models.board import Board
 from generated.models.card import Card
 from generated.references import (
@@ -163,7 +163,7 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
     sa.delete(Card).where(Card.id == ROW_ID, owner_is(OWNER)).returning(Card.id)
 )
 
-GUARD = RowGuard(UPDATE_OWNED_ROW)
+GUARD = conditional.RowGuard(UPDATE_OWNED_ROW)
 """The conditional requests of Card (`concurrency: optimistic`): its version is its ETag."""
 UPDATE_CHECKED_ROW = GUARD.checked(UPDATE_OWNED_ROW)
 """UPDATE_OWNED_ROW that applies only if the row's version is one `If-Match` names."""
@@ -267,13 +267,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="read_card",
         summary="Read one Card",
         description=("One Card of the owner; another owner's row answers 404 like a missing one."),
-        responses={**ERROR_RESPONSES, **NOT_MODIFIED_RESPONSES},
+        responses={**ERROR_RESPONSES, **conditional.NOT_MODIFIED_RESPONSES},
     )
     async def read_card(
         owner: CardOwnerParam,
         row_id: CardIdParam,
         include: CardInclude = (),
-        tags: IfNoneMatchTags = None,
+        tags: conditional.IfNoneMatchTags = None,
     ) -> fastapi.Response:
         query = await statements.get(("read", include), lambda: select_row(include))
         async with connect() as conn:
@@ -300,7 +300,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         owner: CardOwnerParam,
         row_id: CardIdParam,
         body: CardReplace,
-        tags: IfMatchTags = None,
+        tags: conditional.IfMatchTags = None,
     ) -> fastapi.Response:
         versions = GUARD.versions(RESOURCE_NAME, tags)
         statement = UPDATE_OWNED_ROW if versions is None else UPDATE_CHECKED_ROW
@@ -336,7 +336,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         owner: CardOwnerParam,
         row_id: CardIdParam,
         body: CardUpdate,
-        tags: IfMatchTags = None,
+        tags: conditional.IfMatchTags = None,
     ) -> fastapi.Response:
         versions = GUARD.versions(RESOURCE_NAME, tags)
         statement = UPDATE_OWNED_ROW if versions is None else UPDATE_CHECKED_ROW
@@ -369,7 +369,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         responses={**ERROR_RESPONSES, **GUARD.write_responses},
     )
     async def delete_card(
-        owner: CardOwnerParam, row_id: CardIdParam, tags: IfMatchTags = None
+        owner: CardOwnerParam, row_id: CardIdParam, tags: conditional.IfMatchTags = None
     ) -> fastapi.Response:
         versions = GUARD.versions(RESOURCE_NAME, tags)
         statement = DELETE_OWNED_ROW if versions is None else DELETE_CHECKED_ROW

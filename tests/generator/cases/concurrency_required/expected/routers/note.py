@@ -15,7 +15,7 @@ import fastcrud
 import sqlalchemy as sa
 from sqlalchemy.sql import dml
 
-from generated.conditional import NOT_MODIFIED_RESPONSES, IfMatchTags, IfNoneMatchTags, RowGuard
+from generated import conditional
 from generated.models.note import Note
 from generated.schemas.note import NoteCreate, NotePage, NoteRead, NoteReplace, NoteUpdate
 from generated.support import (
@@ -121,7 +121,7 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
     sa.delete(Note).where(Note.id == ROW_ID, owner_is(OWNER)).returning(Note.id)
 )
 
-GUARD = RowGuard(UPDATE_OWNED_ROW)
+GUARD = conditional.RowGuard(UPDATE_OWNED_ROW)
 """The conditional requests of Note (`concurrency: required`): its version is its ETag."""
 UPDATE_CHECKED_ROW = GUARD.checked(UPDATE_OWNED_ROW)
 """UPDATE_OWNED_ROW that applies only if the row's version is one `If-Match` names."""
@@ -216,10 +216,10 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         operation_id="read_note",
         summary="Read one Note",
         description=("One Note of the owner; another owner's row answers 404 like a missing one."),
-        responses={**ERROR_RESPONSES, **NOT_MODIFIED_RESPONSES},
+        responses={**ERROR_RESPONSES, **conditional.NOT_MODIFIED_RESPONSES},
     )
     async def read_note(
-        owner: NoteOwnerParam, row_id: NoteIdParam, tags: IfNoneMatchTags = None
+        owner: NoteOwnerParam, row_id: NoteIdParam, tags: conditional.IfNoneMatchTags = None
     ) -> fastapi.Response:
         query = await statements.get("read", select_row)
         async with connect() as conn:
@@ -245,7 +245,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         owner: NoteOwnerParam,
         row_id: NoteIdParam,
         body: NoteReplace,
-        tags: IfMatchTags = None,
+        tags: conditional.IfMatchTags = None,
     ) -> fastapi.Response:
         versions = GUARD.versions(RESOURCE_NAME, tags)
         statement = UPDATE_OWNED_ROW if versions is None else UPDATE_CHECKED_ROW
@@ -276,7 +276,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         owner: NoteOwnerParam,
         row_id: NoteIdParam,
         body: NoteUpdate,
-        tags: IfMatchTags = None,
+        tags: conditional.IfMatchTags = None,
     ) -> fastapi.Response:
         versions = GUARD.versions(RESOURCE_NAME, tags)
         statement = UPDATE_OWNED_ROW if versions is None else UPDATE_CHECKED_ROW
@@ -304,7 +304,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         responses={**ERROR_RESPONSES, **GUARD.write_responses},
     )
     async def delete_note(
-        owner: NoteOwnerParam, row_id: NoteIdParam, tags: IfMatchTags = None
+        owner: NoteOwnerParam, row_id: NoteIdParam, tags: conditional.IfMatchTags = None
     ) -> fastapi.Response:
         versions = GUARD.versions(RESOURCE_NAME, tags)
         statement = DELETE_OWNED_ROW if versions is None else DELETE_CHECKED_ROW
