@@ -69,6 +69,8 @@ class DocsView:
     resources: tuple[ResourceDoc, ...]
     diagram: tuple[str, ...]
     """The lines of a Mermaid entity-relationship diagram, when the spec has references."""
+    conditional: bool
+    """Whether some resource has `concurrency`, whose answers add 412 and 428."""
 
 
 # Mermaid's ends of a relation: exactly one target, or zero or one (a nullable reference);
@@ -144,4 +146,5 @@ def docs_view(spec: Spec) -> DocsView:
         prefix=spec.prefix or "/",
         resources=tuple(_resource_doc(resource, spec.prefix) for resource in spec.resources),
         diagram=er_diagram(spec),
+        conditional=any(resource.versioned for resource in spec.resources),
     )
