@@ -37,23 +37,28 @@ def spec_project(
     spec_files: dict[str, str],
     *,
     postgres_name: str | None,
-    keep_task: bool = False,
+    keep_extensions: bool = False,
+    keep_revisions: bool = False,
 ) -> tuple[Path, dict[str, str]]:
     """A migrated copy of the project under `root` whose `spec/` holds only `spec_files`.
 
+    The Task extension is dropped unless `keep_extensions` (for a spec that still has Task).
+    With `keep_revisions` (a spec that changes the project's), the revisions stay and the new
+    one upgrades their schema.
+
     Returns the copy and the environment to run in it: SQLite for `DATABASE_URL`, and
     `TEST_DATABASE_URL` set to a fresh scratch database when PostgreSQL is configured and
-    `postgres_name` names one. With `keep_task` (a spec that changes the Task resource), the
-    Task extension and the project's revisions stay: the new revision upgrades their schema.
+    `postgres_name` names one.
     """
     project = copy_project(root / "project")
     shutil.rmtree(project / "spec")
     (project / "spec").mkdir()
     for name, text in spec_files.items():
         (project / "spec" / name).write_text(text, encoding="utf-8")
-    if not keep_task:
+    if not keep_extensions:
         (project / "app" / "extensions" / "__init__.py").write_text(NO_EXTENSIONS)
         (project / "app" / "extensions" / "task_complete.py").unlink()
+    if not keep_revisions:
         for revision in (project / "migrations" / "versions").glob("*.py"):
             revision.unlink()
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{root / 'project.db'}"}
@@ -64,7 +69,7 @@ def spec_project(
         env["TEST_DATABASE_URL"] = scratch
     make = ("make", "-o", ".venv/.installed")
     run(project, env, *make, "generate")
-    run(project, env, *make, "migration", "m=spec change" if keep_task else "m=initial schema")
+    run(project, env, *make, "migration", "m=spec change" if keep_revisions else "m=initial schema")
     run(project, env, *make, "migrate")
     return project, env
 

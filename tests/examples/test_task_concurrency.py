@@ -24,7 +24,11 @@ def test_task_extension_honours_concurrency_required(tmp_path: Path) -> None:
     assert spec.count(anchor) == 1, "spec/tasks.yaml changed: update this test's anchor"
     spec = spec.replace(anchor, f"    concurrency: required\n{anchor}")
     project, env = spec_project(
-        tmp_path, {"tasks.yaml": spec}, postgres_name="task_concurrency", keep_task=True
+        tmp_path,
+        {"tasks.yaml": spec},
+        postgres_name="task_concurrency",
+        keep_extensions=True,
+        keep_revisions=True,
     )
     run(project, env, sys.executable, "-m", "alembic", "check")
     summary = pytest_summary(project, env, sys.executable, TESTS)
