@@ -27,8 +27,11 @@ STATUS_TEXT = {
     200: "OK",
     201: "Created",
     204: "No Content",
+    304: "Not Modified",
     404: "Not Found",
+    412: "Precondition Failed",
     422: "Unprocessable Content",
+    428: "Precondition Required",
 }
 EXAMPLE_KEY = "0b6e3c1d-retry-1"
 """The `Idempotency-Key` of the example session's create, with `api.idempotency`."""
@@ -158,6 +161,8 @@ def examples(resource: Resource, prefix: str, *, idempotent: bool = False) -> tu
         if resource.timestamps:
             row["created_at"] = EXAMPLE_TIME
             row["updated_at"] = EXAMPLE_TIME
+        if resource.versioned:
+            row["version"] = 1
         return row
 
     def exchange(
@@ -170,8 +175,9 @@ def examples(resource: Resource, prefix: str, *, idempotent: bool = False) -> tu
         headers: tuple[tuple[str, str], ...] = (),
         request_headers: tuple[tuple[str, str], ...] = (),
     ) -> Example:
+        if resource.versioned and isinstance(response, dict) and "version" in response:
+            headers = (*headers, ("ETag", f'"{response["version"]}"'))
         return Example(
-            request_headers=request_headers,
             title=title,
             method=method,
             path=path,
@@ -180,7 +186,18 @@ def examples(resource: Resource, prefix: str, *, idempotent: bool = False) -> tu
             status_text=STATUS_TEXT[status],
             headers=headers,
             response=None if response is None else _json(response),
+            request_headers=request_headers,
         )
+
+    def error(code: str, message: str) -> dict[str, Any]:
+        return {"error": {"code": code, "message": message, "details": []}}
+
+    def if_match(row: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+        """The `If-Match` a write sends where rows have versions: the row's current ETag."""
+        return (("If-Match", f'"{row["version"]}"'),) if resource.versioned else ()
+
+    def moved(row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "version": row["version"] + 1} if resource.versioned else row
 
     session: list[Example] = []
     current = shown(first)
@@ -197,6 +214,20 @@ def examples(resource: Resource, prefix: str, *, idempotent: bool = False) -> tu
         return tuple(session)
     if resource.serves("read"):
         session.append(exchange("Read", "GET", item, None, 200, current))
+        if resource.versioned:
+            tag = (("ETag", '"1"'),)
+            session.append(
+                exchange(
+                    "Read again, unchanged",
+                    "GET",
+                    item,
+                    None,
+                    304,
+                    None,
+                    tag,
+                    (("If-None-Match", '"1"'),),
+                )
+            )
     if resource.serves("list"):
         page = {**_page([current]), "limit": 10}
         session.append(exchange("List", "GET", f"{collection}?limit=10", None, 200, page))
@@ -220,28 +251,40 @@ def examples(resource: Resource, prefix: str, *, idempotent: bool = False) -> tu
         session.append(exchange("Cursor pages: the next", "GET", next_page, None, 200, page))
         if resource.serves("delete"):
             other_item = f"{collection}/{other_id}"
-            session.append(exchange("Delete the other", "DELETE", other_item, None, 204, None))
+            deleted = exchange(
+                "Delete the other", "DELETE", other_item, None, 204, None, (), if_match(other)
+            )
+            session.append(deleted)
     changed = next(
         (f for f in resource.fields if f.name in second and second[f.name] != first.get(f.name)),
         None,
     )
     if resource.serves("update") and changed is not None:
         patch = {changed.name: second[changed.name]}
-        current = {**current, changed.name: normalised(changed, second[changed.name])}
-        session.append(exchange("Update (PATCH)", "PATCH", item, patch, 200, current))
+        stale = if_match(current)
+        current = moved({**current, changed.name: normalised(changed, second[changed.name])})
+        session.append(exchange("Update (PATCH)", "PATCH", item, patch, 200, current, (), stale))
+        if resource.versioned:
+            message = f"{resource.name} {row_id} has changed: If-Match names no current ETag of it"
+            refused = error("precondition_failed", message)
+            title = "Update with a stale ETag: nothing changes"
+            session.append(exchange(title, "PATCH", item, patch, 412, refused, (), stale))
     if resource.serves("replace"):
-        current = {**shown(second)}
-        session.append(exchange("Replace (PUT)", "PUT", item, second, 200, current))
+        sent = if_match(current)
+        current = (
+            {**shown(second), "version": current["version"] + 1}
+            if resource.versioned
+            else {**shown(second)}
+        )
+        session.append(exchange("Replace (PUT)", "PUT", item, second, 200, current, (), sent))
     if resource.serves("delete"):
-        session.append(exchange("Delete", "DELETE", item, None, 204, None))
+        if resource.concurrency == "required":
+            message = f"writes to a {resource.name} need an If-Match header with the row's ETag"
+            refused = error("precondition_required", message)
+            session.append(exchange("Delete without If-Match", "DELETE", item, None, 428, refused))
+        session.append(exchange("Delete", "DELETE", item, None, 204, None, (), if_match(current)))
         if resource.serves("read"):
-            missing = {
-                "error": {
-                    "code": "not_found",
-                    "message": f"{resource.name} {row_id} not found",
-                    "details": [],
-                }
-            }
+            missing = error("not_found", f"{resource.name} {row_id} not found")
             session.append(exchange("Read after delete", "GET", item, None, 404, missing))
     return tuple(session)
 

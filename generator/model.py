@@ -17,6 +17,9 @@ from generator.runtime.support import INT64_MIN as INT64_MIN
 
 Operation = Literal["list", "create", "read", "replace", "update", "delete"]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+Concurrency = Literal["none", "optimistic", "required"]
+"""`concurrency`: no row versions, versions with conditional requests, or If-Match required."""
+CONCURRENCY: tuple[Concurrency, ...] = ("none", "optimistic", "required")
 Where = Literal["collection", "item"]
 """A resource serves two paths: its collection (`path`) and one row of it (`path/{id}`)."""
 
@@ -92,12 +95,19 @@ class Resource:
     """The spec file as generated headers name it (relative to the project root)."""
     file: str
     """The spec file as problems name it (relative to the working directory)."""
+    concurrency: Concurrency = "none"
+
+    @property
+    def versioned(self) -> bool:
+        """Whether rows carry a server-managed `version`, their ETag (`concurrency` not none)."""
+        return self.concurrency != "none"
 
     @property
     def server_managed(self) -> tuple[str, ...]:
-        """The columns clients never write: the id, the owner and, with timestamps, those."""
+        """The columns clients never write: the id, the owner, the timestamps and the version."""
         timestamps = ("created_at", "updated_at") if self.timestamps else ()
-        return ("id", self.owner.field, *timestamps)
+        version = ("version",) if self.versioned else ()
+        return ("id", self.owner.field, *timestamps, *version)
 
     @property
     def sort_keys(self) -> tuple[SortKey, ...]:

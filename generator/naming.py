@@ -31,7 +31,7 @@ _FRAMEWORK_ATTRIBUTES = frozenset(
 # Names the generated modules use for their own parameters and helpers, or import at module
 # level. A field of the same name would shadow them inside a class body (a class attribute
 # named `text` hides the `text()` used by the next column), so such names are refused.
-_GENERATED_MODULES = frozenset({"base", "support", "references", "cursor", "paging"})
+_GENERATED_MODULES = frozenset({"base", "support", "references", "cursor", "paging", "conditional"})
 _GENERATED_NAMES = frozenset(
     {
         "str",
@@ -81,6 +81,7 @@ RESERVED_RESOURCE_NAMES: dict[str, str] = {
     "Keyset": "the keyset condition of a sort",
     "Paging": "what a list request asked for: offset or cursor, counted or not",
     "PageShape": "the statement shape of a list page",
+    "GUARD": "a router's conditional-request rules (`concurrency`)",
 }
 """Names a resource may not take (nor start with a derived suffix), and why each is reserved.
 

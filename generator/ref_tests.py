@@ -55,6 +55,10 @@ class Creatable:
 class RefTestData:
     creatable: tuple[Creatable, ...]
     cases: tuple[RefCase, ...]
+    versioned: bool = False
+    """Whether some resource has a `version` (`concurrency`), which a `set_null` moves."""
+    if_match_required: bool = False
+    """Whether some resource refuses writes without `If-Match` (`concurrency: required`)."""
 
     @property
     def deletions(self) -> tuple[RefCase, ...]:
@@ -137,4 +141,6 @@ def ref_test_data(spec: Spec) -> RefTestData | None:
             for resource in creatable.values()
         ),
         cases=cases,
+        versioned=any(resource.versioned for resource in creatable.values()),
+        if_match_required=any(r.concurrency == "required" for r in creatable.values()),
     )

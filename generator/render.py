@@ -54,6 +54,7 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
         PurePosixPath("cursor.py"): copied("cursor.py", header),
         PurePosixPath("paging.py"): copied("paging.py", header),
         PurePosixPath("references.py"): copied("references.py", header),
+        PurePosixPath("conditional.py"): copied("conditional.py", header),
         PurePosixPath("models/__init__.py"): page(
             "models_init.py.jinja", source, models_index_view(spec)
         ),

@@ -130,6 +130,7 @@ class ResourceShape(Shape):
         list[Annotated[str, checks.checked(checks.operation)]] | None,
         checks.non_empty_list(f"operations ({', '.join(OPERATIONS)})"),
     ] = None
+    concurrency: Annotated[str, checks.checked(checks.concurrency)] = "none"
 
 
 class _FieldShape(Shape):

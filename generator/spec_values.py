@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from generator import naming
 from generator.field_rules import ON_DELETE
-from generator.model import INT64_MAX, INT64_MIN, OPERATIONS
+from generator.model import CONCURRENCY, INT64_MAX, INT64_MIN, OPERATIONS
 from generator.problems import describe, did_you_mean
 
 SPEC_VERSION = 1
@@ -182,6 +182,13 @@ def id_type(value: Any) -> str | None:
     if value in ("integer", "uuid"):
         return None
     return f"expected 'integer' or 'uuid', got {describe(value)}"
+
+
+def concurrency(value: Any) -> str | None:
+    if value in CONCURRENCY:
+        return None
+    hint = did_you_mean(value, CONCURRENCY) if isinstance(value, str) else ""
+    return f"expected one of {', '.join(CONCURRENCY)}, got {describe(value)}{hint}"
 
 
 def operation(value: Any) -> str | None:

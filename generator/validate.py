@@ -22,8 +22,10 @@ from generator.field_checks import check_field
 from generator.field_rules import Field
 from generator.load import Position, SpecDocument, YamlMap, locate
 from generator.model import (
+    CONCURRENCY,
     IDEMPOTENCY_TABLE,
     OPERATIONS,
+    Concurrency,
     Idempotency,
     ListSettings,
     Owner,
@@ -41,6 +43,9 @@ DEFAULT_OWNER_MAX_LENGTH = 64
 DEFAULT_OWNER_PATTERN = "^[A-Za-z0-9_-]+$"
 DEFAULT_LIMIT = 20
 DEFAULT_MAX_LIMIT = 100
+VERSION = "version"
+"""The server-managed column of a resource with `concurrency` (its ETag)."""
+_CONCURRENCY: dict[str, Concurrency] = {value: value for value in CONCURRENCY}
 
 
 @dataclass(frozen=True)
@@ -124,14 +129,20 @@ def _resource(check: Checker, name: str) -> _Built | None:
     shape = check.shape(ResourceShape.model_validate, loc, ResourceShape)
     owner = _owner(check, shape, loc) if shape is not None else None
     fields: list[Field] = []
+    concurrency = _CONCURRENCY[shape.concurrency] if shape is not None else "none"
+    versioned = concurrency != "none"
     for key, _ in list(check.entries((*loc, "fields"))):
         problem = spec_field_name_problem(key, owner.field if owner else None)
+        if problem is None and versioned and key == VERSION:
+            problem = (
+                f"{key!r} is server-managed with concurrency: {concurrency}; choose another name"
+            )
         if problem:
             check.report((*loc, "fields", key), problem, at_key=True)
         elif (built := check_field(check, key, (*loc, "fields", key))) is not None:
             fields.append(built)
     fields_built = len(check.problems) == count_before
-    _check_relations(check, fields, owner, loc)
+    _check_relations(check, fields, owner, loc, versioned=versioned)
     if shape is None:
         return None
     table = shape.table or naming.plural(naming.snake_case(name))
@@ -158,6 +169,7 @@ def _resource(check: Checker, name: str) -> _Built | None:
         operations=tuple(operation for operation in OPERATIONS if operation in operations),
         source=check.document.source or check.document.file,
         file=check.document.file,
+        concurrency=concurrency,
     )
     # Judged only once every field is known, so a field that failed is not reported again here.
     sortable = [key.name for key in resource.sort_keys]
@@ -183,10 +195,14 @@ def _resource(check: Checker, name: str) -> _Built | None:
     return _Built(resource, where, targets)
 
 
-def _check_relations(check: Checker, fields: list[Field], owner: Owner | None, loc: Loc) -> None:
+def _check_relations(
+    check: Checker, fields: list[Field], owner: Owner | None, loc: Loc, *, versioned: bool
+) -> None:
     """A relation's name (a ref without `_id`) becomes a key of the row's JSON with `include`,
     so it must not be the name of a column of the row."""
     columns = {field.name for field in fields} | set(SERVER_MANAGED)
+    if versioned:
+        columns.add(VERSION)
     if owner is not None:
         columns.add(owner.field)
     for field in fields:

@@ -19,7 +19,13 @@ from sqlalchemy.engine import Connection
 from app.db import make_engine
 from app.settings import ConfigError, load_settings
 from generated.models import Base
-from generated.references import OwnedReference, has_column_list, set_null_trigger
+from generated.references import (
+    NEXT_VERSION_FUNCTION,
+    OwnedReference,
+    has_column_list,
+    set_null_trigger,
+    set_null_version_trigger,
+)
 from generated.support import UTCDateTime
 
 target_metadata = Base.metadata
@@ -66,7 +72,7 @@ def _sqlite_triggers(connection: Connection) -> tuple[list[str], list[str]]:
                 else set()
             )
             if target in tables and reference.field in columns:
-                wanted.append(set_null_trigger(reference))
+                wanted.append(set_null_trigger(reference, versioned="version" in columns))
     names = [row[0] for row in found if row[0].startswith("fk_") and row[0].endswith("_set_null")]
     return names, wanted
 
@@ -85,6 +91,48 @@ def _run_sqlite_migrations(connection: Connection) -> None:
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if broken:
         raise SystemExit(f"error: rows break foreign keys after migrating: {broken[:10]}")
+
+
+def _postgres_version_triggers(connection: Connection) -> tuple[list[str], list[str]]:
+    """The triggers that move a row's `version` when `SET NULL (field)` empties a reference:
+    DROP statements for those there are, and the statements that make the ones the models
+    want where the table has the field and the version (an older revision may lack them)."""
+    found = connection.execute(
+        text(
+            "SELECT t.tgname, c.relname FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
+            "WHERE NOT t.tgisinternal AND p.proname = :function"
+        ),
+        {"function": NEXT_VERSION_FUNCTION},
+    ).all()
+    drops = [f'DROP TRIGGER "{name}" ON "{table}"' for name, table in found]
+    inspector = inspect(connection)
+    tables = set(inspector.get_table_names())
+    wanted: list[str] = []
+    for table in target_metadata.sorted_tables:
+        if table.name not in tables:
+            continue
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        for reference in table.foreign_key_constraints:
+            if (
+                isinstance(reference, OwnedReference)
+                and has_column_list(reference.ondelete)
+                and {reference.field, "version"} <= columns
+            ):
+                wanted.extend(set_null_version_trigger(reference))
+    return drops, wanted
+
+
+def _run_postgres_migrations(connection: Connection) -> None:
+    """Migrate with the version triggers dropped (a trigger on a column would stop a revision
+    that drops or changes it), then make anew those the models want."""
+    drops, _ = _postgres_version_triggers(connection)
+    for statement in drops:
+        connection.exec_driver_sql(statement)
+    context.run_migrations()
+    _, wanted = _postgres_version_triggers(connection)
+    for statement in wanted:
+        connection.exec_driver_sql(statement)
 
 
 def _configure(connection: Connection | None = None, **extra: Any) -> None:
@@ -115,7 +163,7 @@ def _run(connection: Connection) -> None:
         if connection.dialect.name == "sqlite":
             _run_sqlite_migrations(connection)
         else:
-            context.run_migrations()
+            _run_postgres_migrations(connection)
 
 
 async def run_online() -> None:

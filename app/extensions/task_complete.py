@@ -3,15 +3,21 @@
 Built on the generated Task model, path parameters and response schema without editing them.
 Like every generated route it is one owner-filtered statement: the toggle is
 `SET completed = NOT completed`, so concurrent toggles never lose an update.
+
+Conditional requests come from the generated seam too: `RowGuard` reads from the table whether
+Task rows have a version (`concurrency` in the spec). With one, the generated UPDATE moves it,
+`If-Match` is checked in the same statement (412 on a stale tag, 428 when required) and the
+answer carries the ETag; without one, the route is exactly the unconditional write.
 """
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 from fastapi import Response as FastAPIResponse
 from pydantic import BaseModel, ConfigDict, StrictBool
 from sqlalchemy import not_
 
+from generated.conditional import EntityTags, RowGuard
 from generated.models.task import Task
 from generated.routers.task import (
     ITEM_PATH,
@@ -26,7 +32,6 @@ from generated.support import (
     ERROR_RESPONSES,
     ConnectionFactory,
     json_response,
-    not_found,
     utcnow,
 )
 
@@ -42,6 +47,11 @@ class CompleteBody(BaseModel):
 # The generated owner-scoped UPDATE: `owned_row` binds the owner and the id, and every other
 # parameter names a column to SET. Toggling adds `completed = NOT completed`, built once.
 TOGGLE = UPDATE_OWNED_ROW.values(completed=not_(Task.completed))
+GUARD = RowGuard(UPDATE_OWNED_ROW)
+"""Task's conditional-request rules, whatever the spec says (none, optimistic or required)."""
+# The same writes, applied only if the row's version is one `If-Match` names.
+CHECKED_TOGGLE = GUARD.checked(TOGGLE)
+CHECKED_SET = GUARD.checked(UPDATE_OWNED_ROW)
 
 
 def build_router(connect: ConnectionFactory) -> APIRouter:
@@ -57,24 +67,31 @@ def build_router(connect: ConnectionFactory) -> APIRouter:
             'Without a body, toggles `completed`; with `{"completed": true|false}`, sets it. '
             "Another owner's task answers 404 like a missing one."
         ),
-        responses=ERROR_RESPONSES,
+        responses={**ERROR_RESPONSES, **GUARD.write_responses},
     )
     async def complete_task(
         owner: TaskOwnerParam,
         row_id: TaskIdParam,
         body: Annotated[CompleteBody | None, Body()] = None,
+        tags: Annotated[EntityTags | None, Depends(GUARD.if_match)] = None,
     ) -> FastAPIResponse:
-        params = {**owned_row(owner, row_id), "updated_at": utcnow()}
+        versions = GUARD.versions(RESOURCE_NAME, tags)
+        keys = owned_row(owner, row_id)
+        params = {**keys, "updated_at": utcnow(), **GUARD.bind(versions)}
         if body is None:
-            statement = TOGGLE
+            statement = TOGGLE if versions is None else CHECKED_TOGGLE
         else:
-            statement = UPDATE_OWNED_ROW
+            statement = UPDATE_OWNED_ROW if versions is None else CHECKED_SET
             params["completed"] = body.completed
         async with connect() as conn:
             row = (await conn.execute(statement, params)).first()
+            if row is None:
+                raise await GUARD.refusal(
+                    conn, keys, versions, resource=RESOURCE_NAME, row_id=row_id
+                )
             await conn.commit()
-        if row is None:
-            raise not_found(RESOURCE_NAME, row_id)
-        return json_response(TaskRead.model_construct(**row._mapping))
+        return json_response(
+            TaskRead.model_construct(**row._mapping), headers=GUARD.etag(row._mapping)
+        )
 
     return router

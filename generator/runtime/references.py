@@ -63,27 +63,64 @@ class OwnedReference(ForeignKeyConstraint):
         def create(_metadata: Any, connection: Connection, **_kw: Any) -> None:
             if connection.dialect.name == "sqlite":
                 connection.exec_driver_sql(set_null_trigger(self))
+            else:
+                for statement in set_null_version_trigger(self):
+                    connection.exec_driver_sql(statement)
 
         # Once every table exists: the trigger sits on the target, which two resources that
         # point at each other cannot both create before the other.
         event.listen(table.metadata, "after_create", create)
 
 
-def set_null_trigger(reference: ForeignKeyConstraint) -> str:
+def set_null_trigger(reference: ForeignKeyConstraint, *, versioned: bool | None = None) -> str:
     """SQLite's `ON DELETE SET NULL (field)`: a trigger on the target that nulls the field only.
 
-    It leaves every other column as it is (`updated_at` too); the constraint, which takes no
+    It leaves every other column as it is (`updated_at` too), except a `version`
+    (`concurrency`), which moves since the row's JSON changes; the constraint, which takes no
     action on SQLite, then finds nothing pointing at the deleted row. Migrations create it
-    anew after every run (a batch rebuild of the target drops its triggers).
+    anew after every run (a batch rebuild of the target drops its triggers); `versioned` says
+    whether the migrated table has its `version` yet (by default, whether the model has one).
     """
     owner, field = (element.parent for element in reference.elements)
     target_owner, target_id = (element.column for element in reference.elements)
+    if versioned is None:
+        versioned = _is_versioned(owner.table)
+    version = ', "version" = "version" + 1' if versioned else ""
     return (
         f'CREATE TRIGGER "{reference.name}_set_null" BEFORE DELETE ON "{target_owner.table.name}" '
-        f'FOR EACH ROW BEGIN UPDATE "{owner.table.name}" SET "{field.name}" = NULL '
+        f'FOR EACH ROW BEGIN UPDATE "{owner.table.name}" SET "{field.name}" = NULL{version} '
         f'WHERE "{owner.name}" = OLD."{target_owner.name}" '
         f'AND "{field.name}" = OLD."{target_id.name}"; END'
     )
+
+
+NEXT_VERSION_FUNCTION = "next_row_version"
+"""PostgreSQL function of the `set_null_version_trigger`s: `NEW.version := OLD.version + 1`."""
+
+
+def _is_versioned(table: Any) -> bool:
+    return "version" in table.c
+
+
+def set_null_version_trigger(reference: ForeignKeyConstraint) -> list[str]:
+    """PostgreSQL's half of a `set_null` on a table with a `version`: the statements that make
+    the row's version move when `ON DELETE SET NULL (field)` empties the reference (none when
+    the table has no version).
+
+    The action is the database's own UPDATE, so a trigger moves the version; the API's writes
+    move it themselves, and the trigger leaves a row alone whose version already moved.
+    Migrations create it anew after every run, as SQLite's trigger.
+    """
+    owner, field = (element.parent for element in reference.elements)
+    if not _is_versioned(owner.table):
+        return []
+    return [
+        f"CREATE OR REPLACE FUNCTION {NEXT_VERSION_FUNCTION}() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN NEW.version := OLD.version + 1; RETURN NEW; END $$",
+        f'CREATE OR REPLACE TRIGGER "{reference.name}" BEFORE UPDATE OF "{field.name}" '
+        f'ON "{owner.table.name}" FOR EACH ROW WHEN (NEW."version" = OLD."version") '
+        f"EXECUTE FUNCTION {NEXT_VERSION_FUNCTION}()",
+    ]
 
 
 def has_column_list(action: str | None) -> bool:

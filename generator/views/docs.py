@@ -58,6 +58,8 @@ class ResourceDoc:
     owner: Owner
     id_description: str
     timestamps: bool
+    concurrency: str
+    versioned: bool
     operations: tuple[OperationRow, ...]
     unserved: tuple[Unserved, ...]
     fields: tuple[FieldRow, ...]
@@ -75,6 +77,8 @@ class DocsView:
     resources: tuple[ResourceDoc, ...]
     diagram: tuple[str, ...]
     """The lines of a Mermaid entity-relationship diagram, when the spec has references."""
+    conditional: bool
+    """Whether some resource has `concurrency`, whose answers add 412 and 428."""
     auth: BearerAuth | None
     """The spec's bearer-token rule, when the owner comes from a token."""
     idempotency_ttl_hours: int | None = None
@@ -130,6 +134,8 @@ def _resource_doc(resource: Resource, prefix: str, *, idempotent: bool) -> Resou
         owner=resource.owner,
         id_description="64-bit integer" if resource.id_type == "integer" else "UUID v4",
         timestamps=resource.timestamps,
+        concurrency=resource.concurrency,
+        versioned=resource.versioned,
         operations=tuple(
             OperationRow(
                 operation,
@@ -157,4 +163,5 @@ def docs_view(spec: Spec) -> DocsView:
         diagram=er_diagram(spec),
         auth=spec.auth,
         idempotency_ttl_hours=spec.idempotency.ttl_hours if spec.idempotency else None,
+        conditional=any(resource.versioned for resource in spec.resources),
     )

@@ -97,6 +97,12 @@ def _columns(resource: Resource) -> tuple[Column, ...]:
             Column(name, "datetime.datetime", "UTCDateTime()")
             for name in ("created_at", "updated_at")
         ]
+    if resource.versioned:
+        # 1 on create (existing rows too, when a migration adds it); every write adds 1.
+        info = f"info={{'concurrency': {resource.concurrency!r}}}"
+        columns.append(
+            Column("version", "int", f'sa.BigInteger(), server_default=sql_text("1"), {info}')
+        )
     return tuple(columns)
 
 

@@ -91,6 +91,9 @@ class RouterView:
     """What list and read answer with: the read schema, with the embeddable relations if any."""
     imports: tuple[tuple[str, str], ...]
     """The other resources' modules and names the relations need (models and schemas)."""
+    concurrency: str
+    versioned: bool
+    """Whether rows have a `version`: ETags, conditional reads and writes (`concurrency`)."""
     idempotency_ttl_hours: int | None = None
     """With `api.idempotency` and a create: it takes `Idempotency-Key`, kept this long."""
 
@@ -203,19 +206,30 @@ def _endpoints(spec: Spec, resource: Resource) -> dict[Operation, Endpoint]:
     conflicts = _conflicts(spec, resource)
     for operation, endpoint in endpoints.items():
         idempotent = operation == "create" and spec.idempotency is not None
-        responses = _responses(spec.auth is not None, operation in conflicts, idempotent)
+        overlays = ["IDEMPOTENT_CREATE_ANSWERS"] if idempotent else []
+        if operation in conflicts and not idempotent:  # an idempotent create says its own 409
+            overlays.append("CONFLICT_ANSWER")
+        if resource.versioned:
+            overlays += CONDITIONAL_ANSWERS.get(operation, [])
+        responses = _responses(spec.auth is not None, overlays)
         endpoints[operation] = dataclasses.replace(endpoint, responses=responses)
     return endpoints
 
 
-def _responses(bearer: bool, conflict: bool, idempotent: bool) -> str:
+CONDITIONAL_ANSWERS: dict[Operation, list[str]] = {
+    "read": ["conditional.NOT_MODIFIED_RESPONSES"],
+    "replace": ["GUARD.write_responses"],
+    "update": ["GUARD.write_responses"],
+    "delete": ["GUARD.write_responses"],
+}
+"""What `concurrency` adds to each operation's documented answers: 304, or 412 and 428."""
+
+
+def _responses(bearer: bool, overlays: list[str]) -> str:
     """The expression of a route's documented answers: the spec's errors and what it adds.
 
     The common cases read as one named table; the rest merge the tables they need.
     """
-    overlays = ["IDEMPOTENT_CREATE_ANSWERS"] if idempotent else []
-    if conflict and not idempotent:  # an idempotent create documents its own 409
-        overlays.append("CONFLICT_ANSWER")
     if not bearer:
         if not overlays:
             return "ERROR_RESPONSES"
@@ -223,9 +237,10 @@ def _responses(bearer: bool, conflict: bool, idempotent: bool) -> str:
             return "CONFLICT_RESPONSES"
         if overlays == ["IDEMPOTENT_CREATE_ANSWERS"]:
             return "IDEMPOTENT_CREATE_RESPONSES"
+    base = "BEARER_ERROR_RESPONSES" if bearer else "ERROR_RESPONSES"
     if not overlays:
-        return "BEARER_ERROR_RESPONSES"
-    return "{" + ", ".join(f"**{name}" for name in ["BEARER_ERROR_RESPONSES", *overlays]) + "}"
+        return base
+    return "{" + ", ".join(f"**{name}" for name in [base, *overlays]) + "}"
 
 
 def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -> RouterView:
@@ -283,6 +298,8 @@ def router_view(spec: Spec, resource: Resource, paths: tuple[ServedPath, ...]) -
             if spec.idempotency is not None and resource.serves("create")
             else None
         ),
+        concurrency=resource.concurrency,
+        versioned=resource.versioned,
     )
 
 

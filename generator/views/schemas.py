@@ -61,6 +61,8 @@ def schemas_view(spec: Spec, resource: Resource) -> SchemasView:
     if resource.timestamps:
         read += [Attribute(name, "datetime.datetime") for name in ("created_at", "updated_at")]
     rows = contract.valid_rows(resource.fields, contract.field_samples(resource))
+    if resource.versioned:
+        read.append(Attribute("version", "int"))
     return SchemasView(
         create_example=code(rows[0]) if rows else None,
         name=resource.name,

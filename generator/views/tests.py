@@ -23,6 +23,8 @@ class ContractTestView:
     owner: str
     """The owner's column, which the created row carries."""
     timestamps: bool
+    concurrency: str
+    versioned: bool
     list: ListSettings
     operations: tuple[Operation, ...]
     collection_template: str
@@ -80,6 +82,8 @@ def contract_test_view(spec: Spec, resource: Resource) -> ContractTestView | Non
         name=resource.name,
         owner=resource.owner.field,
         timestamps=resource.timestamps,
+        concurrency=resource.concurrency,
+        versioned=resource.versioned,
         list=resource.list,
         operations=resource.operations,
         collection_template=contract.collection_template(spec, resource),

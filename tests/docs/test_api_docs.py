@@ -127,7 +127,8 @@ async def test_documented_examples_get_the_documented_responses(
         if exchange.method == "POST" and exchange.status == 201:
             documented_id = str(exchange.response["id"])
             ids[f"/{documented_id}"] = f"/{response.json()['id']}"
-            ids[f" {documented_id} not found"] = f" {response.json()['id']} not found"
+            for after in (" not found", " has changed"):
+                ids[f" {documented_id}{after}"] = f" {response.json()['id']}{after}"
         documented_cursor = (exchange.response or {}).get("next_cursor")
         if isinstance(documented_cursor, str):  # made for the real owner and rows
             ids[documented_cursor] = response.json()["next_cursor"]

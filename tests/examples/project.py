@@ -38,10 +38,13 @@ def spec_project(
     *,
     postgres_name: str | None,
     keep_extensions: bool = False,
+    keep_revisions: bool = False,
 ) -> tuple[Path, dict[str, str]]:
     """A migrated copy of the project under `root` whose `spec/` holds only `spec_files`.
 
     The Task extension is dropped unless `keep_extensions` (for a spec that still has Task).
+    With `keep_revisions` (a spec that changes the project's), the revisions stay and the new
+    one upgrades their schema.
 
     Returns the copy and the environment to run in it: SQLite for `DATABASE_URL`, and
     `TEST_DATABASE_URL` set to a fresh scratch database when PostgreSQL is configured and
@@ -55,8 +58,9 @@ def spec_project(
     if not keep_extensions:
         (project / "app" / "extensions" / "__init__.py").write_text(NO_EXTENSIONS)
         (project / "app" / "extensions" / "task_complete.py").unlink()
-    for revision in (project / "migrations" / "versions").glob("*.py"):
-        revision.unlink()
+    if not keep_revisions:
+        for revision in (project / "migrations" / "versions").glob("*.py"):
+            revision.unlink()
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{root / 'project.db'}"}
     env.pop("TEST_DATABASE_URL", None)
     if postgres_name is not None and postgres_url() is not None:
@@ -65,7 +69,7 @@ def spec_project(
         env["TEST_DATABASE_URL"] = scratch
     make = ("make", "-o", ".venv/.installed")
     run(project, env, *make, "generate")
-    run(project, env, *make, "migration", "m=initial schema")
+    run(project, env, *make, "migration", "m=spec change" if keep_revisions else "m=initial schema")
     run(project, env, *make, "migrate")
     return project, env
 

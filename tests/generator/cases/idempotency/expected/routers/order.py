@@ -248,8 +248,9 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             row = (await conn.execute(INSERT_ROW, values)).one()
             created = OrderRead.model_construct(**row._mapping)
             location = location_of(request, created.id)
+            headers = {"Location": location}
             return json_response(
-                created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
+                created, status_code=fastapi.status.HTTP_201_CREATED, headers=headers
             )
 
         if idempotency_key is not None:
