@@ -20,10 +20,10 @@ from generator import naming
 from generator.auth_spec import FoundAuth, document_auth, merged_auth
 from generator.field_checks import check_field
 from generator.field_rules import Field
+from generator.idempotency_spec import idempotency_problems
 from generator.load import Position, SpecDocument, YamlMap, locate
 from generator.model import (
     CONCURRENCY,
-    IDEMPOTENCY_TABLE,
     OPERATIONS,
     Concurrency,
     Idempotency,
@@ -290,7 +290,8 @@ def build_spec(
     problems += _cross_checks(built, prefixes)
     auth, auth_problems = merged_auth(auths)
     problems += auth_problems
-    problems += _idempotency_checks(built, idempotency)
+    tables = [(entry.resource, entry.where["table"]) for entry in built]
+    problems += idempotency_problems(tables, idempotency)
     built, ref_problems = _resolve_refs(built)
     problems += ref_problems
     if problems:
@@ -300,41 +301,6 @@ def build_spec(
     settings = idempotency[0][0] if idempotency else None
     spec = Spec(prefix=prefix, resources=resources, source=source, auth=auth, idempotency=settings)
     return spec, []
-
-
-def _idempotency_checks(
-    built: list[_Built], given: list[tuple[Idempotency, str, Position]]
-) -> list[Problem]:
-    """`api.idempotency` is one setting of the whole API, and its table is not a resource's."""
-    if not given:
-        return []
-    first, first_file, _ = given[0]
-    problems = [
-        Problem(
-            file,
-            where.line,
-            where.column,
-            "api.idempotency",
-            f"every spec file that sets it must set the same; {first_file} keeps keys "
-            f"{first.ttl_hours} hours, this one {other.ttl_hours}",
-        )
-        for other, file, where in given[1:]
-        if other != first
-    ]
-    for entry in built:
-        if entry.resource.table == IDEMPOTENCY_TABLE:
-            where = entry.where["table"]
-            problems.append(
-                Problem(
-                    entry.resource.file,
-                    where.line,
-                    where.column,
-                    f"resources.{entry.resource.name}.table",
-                    f"table {IDEMPOTENCY_TABLE!r} holds the idempotency keys that "
-                    "api.idempotency turns on; choose another table name",
-                )
-            )
-    return problems
 
 
 def _cross_checks(built: list[_Built], prefixes: list[tuple[str, str, Position]]) -> list[Problem]:
