@@ -44,7 +44,7 @@ def render_tests(env: jinja2.Environment, spec: Spec) -> dict[PurePosixPath, str
         )
     idempotency = idempotency_test_view(spec)
     if idempotency is not None:
-        files[PurePosixPath("tests/test_idempotency_contract.py")] = env.get_template(
+        files[PurePosixPath("tests/test_idempotent_creates.py")] = env.get_template(
             "idempotency_test.py.jinja"
         ).render(source=spec.source, view=idempotency)
     for resource in spec.resources:

@@ -59,6 +59,20 @@ def owner_tokens(bearer: Any) -> httpx.Auth | None:
 
 
 @pytest.fixture(scope="session")
+def bearer_token_for(bearer: Any) -> Callable[[str], str]:
+    """Mints a valid token of the session's issuer for an owner (a bearer-jwt spec only)."""
+    if bearer is None:
+        pytest.skip("the spec has no auth: there are no tokens to mint")
+    issuer = bearer.issuer
+
+    def token_for(owner: str) -> str:
+        token: str = issuer.token(owner)
+        return token
+
+    return token_for
+
+
+@pytest.fixture(scope="session")
 async def anonymous_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the shared app that sends only the headers a test gives it."""
     from tests.fixtures import asgi_client

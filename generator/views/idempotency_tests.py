@@ -1,4 +1,4 @@
-"""The view of `tests/test_idempotency_contract.py`: the creates that `api.idempotency` guards."""
+"""The view of `tests/test_idempotent_creates.py`: the creates that `api.idempotency` guards."""
 
 from __future__ import annotations
 

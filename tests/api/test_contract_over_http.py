@@ -25,9 +25,22 @@ def test_make_contract_passes_against_a_server_and_spares_other_owners(tmp_path:
         created = httpx.post(f"{server.base_url}{bystander}", json={"title": "mine"})
         assert created.status_code == 201, created.text
         before = httpx.get(f"{server.base_url}{bystander}").json()
-        env = {key: value for key, value in os.environ.items() if key != "TEST_DATABASE_URL"}
+        # Not this run's PostgreSQL, nor the make running this test: under `make test` the
+        # inner make would print "Leaving directory" after the summary line.
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("TEST_DATABASE_URL", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+        }
         result = subprocess.run(
-            ["make", "-o", ".venv/.installed", "contract", f"BASE_URL={server.base_url}"],
+            [
+                "make",
+                "--no-print-directory",
+                "-o",
+                ".venv/.installed",
+                "contract",
+                f"BASE_URL={server.base_url}",
+            ],
             cwd=ROOT,
             env={**env, "PYTEST_ARGS": "-q"},
             capture_output=True,

@@ -11,6 +11,7 @@ the project (tests/examples/test_examples.py).
 
 from __future__ import annotations
 
+import inspect
 import typing
 import uuid
 from collections import Counter
@@ -116,16 +117,27 @@ async def drive_resource(driver: Driver, resource: Resource, owner: str) -> None
             if kind == "update":
                 values = dict(list(values.items())[:1])
             body = driver.body(ids[kind], values)
-            changed = await driver.call(ids[kind], owner, row.id, body=body)
+            tag = if_match(driver, ids[kind], row)
+            changed = await driver.call(ids[kind], owner, row.id, body=body, **tag)
             assert changed.status_code == 200 and changed.parsed.id == row.id, changed.content
+            row = changed.parsed
     if row is not None and "delete" in ids:
-        deleted = await driver.call(ids["delete"], owner, row.id)
+        tag = if_match(driver, ids["delete"], row)
+        deleted = await driver.call(ids["delete"], owner, row.id, **tag)
         assert deleted.status_code == 204, deleted.content
         missing = row.id
     if "read" in ids:
         driver.error_of(await driver.call(ids["read"], owner, missing), 404, "not_found")
     elif "delete" in ids:
         driver.error_of(await driver.call(ids["delete"], owner, missing), 404, "not_found")
+
+
+def if_match(driver: Driver, operation_id: str, row: Any) -> dict[str, str]:
+    """The `if_match` argument where the operation takes one (`concurrency`): the row's ETag."""
+    module = operation_module(driver.package, operation_id)
+    if "if_match" not in inspect.signature(module.asyncio_detailed).parameters:
+        return {}
+    return {"if_match": f'"{row.version}"'}
 
 
 def _keeping_refs(driver: Driver, resource: Resource, row: Any) -> Json:
@@ -141,11 +153,14 @@ async def drive_complete_task(driver: Driver, owner: str) -> None:
     path = driver.extensions["complete_task"]
     task = driver.resources[collection_key(path.removesuffix("/{id}/complete"))]
     row = await driver.create(task, owner)
-    toggled = await driver.call("complete_task", owner, row.id)
+    toggled = await driver.call(
+        "complete_task", owner, row.id, **if_match(driver, "complete_task", row)
+    )
     assert toggled.status_code == 200, toggled.content
     assert toggled.parsed.completed is (not row.completed)
     body = driver.body("complete_task", {"completed": False})
-    kept = await driver.call("complete_task", owner, row.id, body=body)
+    tag = if_match(driver, "complete_task", toggled.parsed)
+    kept = await driver.call("complete_task", owner, row.id, body=body, **tag)
     assert kept.status_code == 200 and kept.parsed.completed is False, kept.content
     missing = await driver.call("complete_task", owner, MISSING_INTEGER_ID)
     driver.error_of(missing, 404, "not_found")

@@ -23,6 +23,7 @@ import pytest
 
 from app.main import create_app
 from app.settings import Settings
+from tests.bearer import bearer_settings, owner_tokens
 from tests.clients.document import Document, Resource, operations, resources_of
 from tests.clients.node_tools import missing_reason, tool
 from tests.clients.samples import Json, Samples, load_samples
@@ -146,9 +147,13 @@ def _run(command: list[str], cwd: Path) -> None:
 
 
 @pytest.fixture
-async def sqlite_client(sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The app on SQLite alone: the types are generated once per spec, whatever the databases."""
-    async with asgi_client(create_app(Settings(database_url=sqlite_url))) as http:
+async def sqlite_client(sqlite_url: str, bearer: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on SQLite alone: the types are generated once per spec, whatever the databases.
+
+    With a bearer-jwt spec, the app trusts the session's test issuer and each request is signed
+    as the owner its path names."""
+    settings = Settings(database_url=sqlite_url, **bearer_settings(bearer))
+    async with asgi_client(create_app(settings), auth=owner_tokens(bearer)) as http:
         yield http
 
 
