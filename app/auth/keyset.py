@@ -45,7 +45,8 @@ def parse_key_set(document: Any) -> dict[str | None, jwt.PyJWK]:
         raise ValueError("not a JWKS document (no 'keys' list)")
     keys: dict[str | None, jwt.PyJWK] = {}
     for entry in document["keys"]:
-        if not isinstance(entry, dict) or entry.get("kty") not in ASYMMETRIC_KEY_TYPES:
+        kty = entry.get("kty") if isinstance(entry, dict) else None
+        if not isinstance(kty, str) or kty not in ASYMMETRIC_KEY_TYPES:
             continue
         if entry.get("use", "sig") != "sig":
             continue

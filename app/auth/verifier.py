@@ -86,7 +86,11 @@ class TokenVerifier:
             raise key_set_unavailable() from None
 
     def _decode(self, token: str, key: jwt.PyJWK | str, algorithm: str) -> dict[str, Any]:
-        required = [name for name, value in (("iss", self.issuer), ("aud", self.audience)) if value]
+        # `exp` is required: a token that never expires could never be taken back.
+        configured = [
+            name for name, value in (("iss", self.issuer), ("aud", self.audience)) if value
+        ]
+        required = ["exp", *configured]
         try:
             return jwt.decode(
                 token,

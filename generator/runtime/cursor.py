@@ -238,7 +238,7 @@ def decode_cursor(text: str, keyset: Keyset, *, sort: str, bound_to: str) -> tup
         made_for, made_bound_to, values = json.loads(data)
         if not isinstance(made_for, str):
             raise ValueError
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # deeply nested JSON: forged, not ours
         raise cursor_problem("cursor", "not a cursor this API made") from None
     if made_for != sort:
         raise cursor_problem(
@@ -250,5 +250,5 @@ def decode_cursor(text: str, keyset: Keyset, *, sort: str, bound_to: str) -> tup
         )
     try:
         return keyset.decode(values)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # e.g. a datetime that UTC cannot hold
         raise cursor_problem("cursor", "not a cursor this API made") from None

@@ -73,6 +73,8 @@ def forged(owner: str, sort: str, values: list[Any]) -> str:
         ("created_at", ["yesterday", 1]),
         ("created_at", [1.5, 1]),
         ("-updated_at", ["2026-01-01T00:00:00Z", -(2**63) - 1]),
+        ("created_at", ["0001-01-01T00:00:00+01:00", 1]),  # before UTC's first instant
+        ("created_at", ["9999-12-31T23:59:59-01:00", 1]),  # after UTC's last instant
     ],
 )
 async def test_a_forged_cursor_with_bad_values_is_422_not_500(
@@ -82,6 +84,14 @@ async def test_a_forged_cursor_with_bad_values_is_422_not_500(
     response = await client.get(collection(owner), params={"sort": sort, "cursor": cursor})
     assert response.status_code == 422, response.text
     assert response.json()["error"]["details"][0]["loc"] == ["query", "cursor"]
+
+
+async def test_a_forged_cursor_of_deeply_nested_json_is_422_not_500(
+    client: httpx.AsyncClient, owner: str
+) -> None:
+    cursor = seal(b"[" * 1000)
+    response = await client.get(collection(owner), params={"sort": "title", "cursor": cursor})
+    assert response.status_code == 422, response.text
 
 
 async def test_a_forged_cursor_with_good_values_only_moves_within_the_owners_rows(

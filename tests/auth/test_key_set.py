@@ -89,6 +89,8 @@ def test_symmetric_and_unusable_keys_are_never_taken_from_a_key_set() -> None:
         "keys": [
             {"kty": "oct", "k": "c2VjcmV0", "kid": "secret"},
             {"kty": "EC", "kid": "broken"},
+            {"kty": [], "kid": "not-a-type"},
+            "not a key",
             {**new_key("ES256", kid="enc").public_jwk(), "use": "enc"},
             good,
         ]

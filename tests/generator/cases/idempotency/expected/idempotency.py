@@ -187,7 +187,11 @@ class IdempotentCreates:
             .limit(CLEANUP_BATCH)
             .scalar_subquery()
         )
-        self._cleanup = sa.delete(table).where(c.owner == _bind("owner"), c.key.in_(expired))
+        # The outer condition repeats `expires_at`: under READ COMMITTED a row another request
+        # has just claimed again (a new expiry) must not be deleted on the subquery's old view.
+        self._cleanup = sa.delete(table).where(
+            c.owner == _bind("owner"), c.expires_at <= _bind("now"), c.key.in_(expired)
+        )
         self._find = sa.select(c.fingerprint, c.status, c.headers, c.body).where(*mine)
         running = (*mine, c.lease_token == _bind("token"), c.status.is_(None))
         self._finish = (

@@ -159,6 +159,7 @@ async def test_a_token_expired_within_the_leeway_is_accepted(
         ("an empty owner claim", {OWNER_CLAIM: ""}),
         ("an owner claim that is not a string", {OWNER_CLAIM: 42}),
         ("an expiry that is not a number", {"exp": "soon"}),
+        ("no expiry (a token that never expires)", {"exp": None}),
         ("an issuer that is a list", {"iss": ["https://issuer.test"]}),
         ("an audience that is a number", {"aud": 7}),
     ],
