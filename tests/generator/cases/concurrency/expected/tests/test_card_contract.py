@@ -8,14 +8,12 @@ database, and the helpers of `_contract.py` beside them.
 """
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from generated.tests._contract import ResourceApi, assert_error, expected_order, order_key
+from generated.tests._contract import ResourceApi, assert_error, expected_order, if_match, order_key
 
 pytestmark = pytest.mark.anyio
 
@@ -462,20 +460,6 @@ async def test_openapi_lists_exactly_the_served_operations(client: httpx.AsyncCl
             ("/api/{user_id}/cards/{id}", "PUT"),
         )
     )
-
-
-@contextlib.contextmanager
-def if_match(client: httpx.AsyncClient, value: str | None) -> Iterator[None]:
-    """Send `If-Match: value` (or none at all) on the requests made inside."""
-    before = client.headers.pop("If-Match", None)
-    if value is not None:
-        client.headers["If-Match"] = value
-    try:
-        yield
-    finally:
-        client.headers.pop("If-Match", None)
-        if before is not None:
-            client.headers["If-Match"] = before
 
 
 async def test_a_created_row_has_version_1_and_its_etag(

@@ -6,9 +6,10 @@ The rules they check are those of docs/api-contract.md. Emitted once for all res
 importable by hand-written tests too (generated code never imports hand-written code).
 """
 
+import contextlib
 import datetime
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,3 +132,19 @@ def assert_error(response: httpx.Response, status: int, code: str) -> Json:
             assert isinstance(detail.get("loc"), list) and detail["loc"], detail
             assert isinstance(detail.get("message"), str) and detail["message"], detail
     return error
+
+
+@contextlib.contextmanager
+def if_match(client: httpx.AsyncClient, value: str | None) -> Iterator[None]:
+    """Send `If-Match: value` (or none at all) on the requests made inside.
+
+    Shared by the contract tests of every resource with `concurrency`."""
+    before = client.headers.pop("If-Match", None)
+    if value is not None:
+        client.headers["If-Match"] = value
+    try:
+        yield
+    finally:
+        client.headers.pop("If-Match", None)
+        if before is not None:
+            client.headers["If-Match"] = before
