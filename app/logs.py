@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from app.log_handler import BatchedStderrHandler
 from app.request_id import RequestIdFilter
 from app.settings import LogFormat, Settings
 
@@ -25,18 +25,31 @@ PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 ACCESS_FIELDS = ("method", "route", "status", "duration_ms")
 
 
+def json_line(
+    created: float, level: str, logger: str, request_id: str | None, message: str
+) -> dict[str, Any]:
+    """The fields every JSON line starts with, in their order."""
+    return {
+        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        "level": level,
+        "logger": logger,
+        "request_id": request_id,
+        "message": message,
+    }
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, request_id, message, and the access
     fields or the exception when the record has them."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "request_id": getattr(record, "request_id", None),
-            "message": record.getMessage(),
-        }
+        line = json_line(
+            record.created,
+            record.levelname,
+            record.name,
+            getattr(record, "request_id", None),
+            record.getMessage(),
+        )
         for name in ACCESS_FIELDS:
             if name in record.__dict__:
                 line[name] = record.__dict__[name]
@@ -45,25 +58,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-def formatter(log_format: LogFormat) -> logging.Formatter:
-    return JsonFormatter() if log_format == "json" else logging.Formatter(PLAIN_FORMAT)
-
-
-class _StderrHandler(logging.StreamHandler[TextIO]):
-    """Writes to whatever `sys.stderr` is at the time (test runners swap it), like
-    `logging.lastResort`."""
+class PlainFormatter(logging.Formatter):
+    """`PLAIN_FORMAT`: time, level, logger, [request id], message (and a traceback if any)."""
 
     def __init__(self) -> None:
-        logging.Handler.__init__(self)
+        super().__init__(PLAIN_FORMAT)
 
-    @property
-    def stream(self) -> TextIO:  # type: ignore[override]
-        return sys.stderr
+
+def formatter(log_format: LogFormat) -> logging.Formatter:
+    return JsonFormatter() if log_format == "json" else PlainFormatter()
 
 
 def build_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
     """A handler writing `log_format` lines with request ids (to `stream`, else stderr)."""
-    handler: logging.Handler = _StderrHandler() if stream is None else logging.StreamHandler(stream)
+    handler: logging.Handler = (
+        BatchedStderrHandler() if stream is None else logging.StreamHandler(stream)
+    )
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(formatter(log_format))
     return handler

@@ -8,17 +8,15 @@ the layer only wraps `send` to read the status and add one header.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterable, Mapping
 
 from fastapi import APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.access_log import AccessLog
 from app.metrics import UNMATCHED_ROUTE, Metrics
 from app.request_id import HEADER, current_request_id, request_id_from
-
-access_log = logging.getLogger("app.access")
 
 
 def route_template(scope: Scope, prefixed: Mapping[int, str]) -> str:
@@ -58,6 +56,7 @@ class RequestObserver:
         self.app = app
         self.metrics = metrics
         self.prefixed = prefixed
+        self.access_log = AccessLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,21 +83,7 @@ class RequestObserver:
             method = scope["method"]
             if self.metrics is not None:
                 self.metrics.observe(route, method, status, seconds)
-            if access_log.isEnabledFor(logging.INFO):
-                milliseconds = round(seconds * 1000, 2)
-                access_log.info(
-                    "%s %s %d %.2fms",
-                    method,
-                    route,
-                    status,
-                    milliseconds,
-                    extra={
-                        "method": method,
-                        "route": route,
-                        "status": status,
-                        "duration_ms": milliseconds,
-                    },
-                )
+            self.access_log.write(method, route, status, seconds)
         # Not in `finally`: when the app raises, the server logs the exception in this same task
         # (its own per request, so the value goes with it), and that line keeps the id too.
         current_request_id.reset(token)
