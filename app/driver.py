@@ -31,10 +31,12 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Result
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import compiler
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.util import greenlet_spawn
 
 BindProcessor = Any
 """A column type's bind processor (value -> value), or absent when it has none."""
@@ -240,6 +242,31 @@ class DriverConnection(AsyncConnection):
             statement, parameters, execution_options=execution_options
         )
         return result
+
+    async def __aexit__(self, kind: Any, error: Any, trace: Any) -> None:
+        """Return the connection to the pool in this task when that cannot wait on anything.
+
+        SQLAlchemy closes in a task of its own, shielded, so that a cancellation cannot leave
+        a connection half returned: a task and a shield per request, a tenth of a read's
+        connection handling. Returning a connection waits on the server only to roll back a
+        transaction, to close an invalidated connection, or to close an overflow connection
+        the pool has no room for; with none of those possible, the return runs to its end
+        without yielding, so nothing can cancel it halfway and the shield is not needed.
+        Otherwise SQLAlchemy's own close runs.
+        """
+        sync = self.sync_connection
+        pool = self.sync_engine.pool
+        if (
+            sync is not None
+            and not sync.closed
+            and not sync.invalidated
+            and not sync.in_transaction()
+            and isinstance(pool, QueuePool)
+            and pool.overflow() <= 0  # every pooled connection fits back in the queue
+        ):
+            await greenlet_spawn(sync.close)
+            return
+        await super().__aexit__(kind, error, trace)
 
     async def commit(self) -> None:
         """Nothing to commit unless SQLAlchemy began a transaction (driver statements never do)."""

@@ -131,3 +131,56 @@ async def test_sqlite_keeps_sqlalchemys_connection(sqlite_url: str) -> None:
         assert type(connection) is AsyncConnection
     finally:
         await database.dispose()
+
+
+async def test_a_connection_goes_back_to_the_pool_in_the_requests_own_task(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No shielded close task when the return cannot wait on the server; the pool gets the
+    connection back all the same, and the next checkout reuses it."""
+    import asyncio
+
+    tasks_created = 0
+    create_task = asyncio.create_task
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal tasks_created
+        tasks_created += 1
+        return create_task(*args, **kwargs)
+
+    pool = database.engine.sync_engine.pool
+    async with database.connect() as conn:
+        first = (await conn.execute(sa.text("select pg_backend_pid()"))).scalar_one()
+    monkeypatch.setattr(asyncio, "create_task", counting)
+    for _ in range(3):
+        async with database.connect() as conn:
+            assert (await conn.execute(sa.text("select pg_backend_pid()"))).scalar_one() == first
+    assert tasks_created == 0
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_connection_in_a_transaction_is_closed_by_sqlalchemy(
+    database: Database,
+) -> None:
+    """An open transaction is rolled back on return, which waits on the server: SQLAlchemy's
+    shielded close does it, and the row written in it is gone."""
+    owner = f"tx-{uuid.uuid4().hex[:8]}"
+    async with database.connect() as conn:
+        await conn.execution_options(isolation_level="READ COMMITTED")
+        await conn.begin()
+        await conn.execute(sa.insert(routes.Task).values(**_new_row(owner)))
+    async with database.connect() as conn:
+        count = sa.select(sa.func.count()).select_from(routes.Task).where(
+            routes.Task.user_id == owner
+        )
+        assert (await conn.execute(count)).scalar_one() == 0
+    assert database.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_failed_statement_still_returns_its_connection(database: Database) -> None:
+    with pytest.raises(sa_exc.DBAPIError):
+        async with database.connect() as conn:
+            await conn.execute(sa.text("select 1/0"))
+    assert database.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    async with database.connect() as conn:
+        assert (await conn.execute(sa.text("select 1"))).scalar_one() == 1
