@@ -55,6 +55,7 @@ def render(spec: Spec) -> dict[PurePosixPath, str]:
         PurePosixPath("paging.py"): copied("paging.py", header),
         PurePosixPath("references.py"): copied("references.py", header),
         PurePosixPath("conditional.py"): copied("conditional.py", header),
+        PurePosixPath("routing.py"): copied("routing.py", header),
         PurePosixPath("models/__init__.py"): page(
             "models_init.py.jinja", source, models_index_view(spec)
         ),

@@ -12,8 +12,10 @@ from generated.support import ConnectionFactory
 API_PREFIX = "/api"
 """Every resource path hangs under this prefix (`api.prefix` of the spec)."""
 
-ROUTER_BUILDERS: tuple[Callable[[ConnectionFactory], APIRouter], ...] = (task.build_router,)
-"""In spec order, except where two resources' paths overlap: at the first segment where they
+ROUTER_BUILDERS: tuple[Callable[[ConnectionFactory, str], APIRouter], ...] = (task.build_router,)
+"""Each takes the connection factory and the path prefix (API_PREFIX).
+
+In spec order, except where two resources' paths overlap: at the first segment where they
 differ, the path with the fixed segment must be tried first, so its router comes first."""
 
 SERVED_METHODS: tuple[tuple[str, tuple[str, ...]], ...] = (

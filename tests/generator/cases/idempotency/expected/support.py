@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, Response, status
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator
-from sqlalchemy import BigInteger, DateTime, Dialect, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Dialect, Integer, Result, String, Text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -80,7 +80,10 @@ class UTCDateTime(TypeDecorator[datetime.datetime]):
     ) -> datetime.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
+        tzinfo = value.tzinfo
+        if tzinfo is datetime.UTC:  # asyncpg's: already what is wanted, kept as it is
+            return value
+        if tzinfo is None:
             return value.replace(tzinfo=datetime.UTC)
         return value.astimezone(datetime.UTC)
 
@@ -240,6 +243,50 @@ def location_of(request: Request, row_id: object) -> str:
     raw = request.scope.get("raw_path")
     path = raw.decode("latin-1").split("?", 1)[0] if raw else quote(request.scope["path"])
     return f"{path.rstrip('/')}/{quote(str(row_id), safe='')}"
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def row_dicts(result: Result[Any]) -> list[dict[str, Any]]:
+    """Every row of `result` as a dict of its columns: `dict(row._mapping)` without building a
+    mapping per row (a fifth of the cost, which shows on a page of rows)."""
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+def _plain_state(schema: type[BaseModel]) -> bool:
+    """Whether a model's state is nothing but its fields' values (see `from_database`)."""
+    return (
+        not schema.__pydantic_root_model__
+        and schema.__pydantic_post_init__ is None
+        and schema.model_config.get("extra") != "allow"
+    )
+
+
+_PLAIN_STATE: dict[type[BaseModel], bool] = {}
+
+
+def from_database(schema: type[ModelT], values: Mapping[str, Any]) -> ModelT:
+    """`schema.model_construct(**values)` for values the database gave back, without
+    validation, at a quarter of the cost when they name every field.
+
+    `model_construct` looks for each field's aliases and default in Python, one field at a
+    time; a row read back names every field by its own name, so the model's state is the
+    values themselves, set as `model_construct` sets them. Values that leave a field out (a
+    relation `?include=` did not name) take `model_construct`, which fills its default.
+    """
+    plain = _PLAIN_STATE.get(schema)
+    if plain is None:
+        plain = _PLAIN_STATE[schema] = _plain_state(schema)
+    if not plain or values.keys() != schema.__pydantic_fields__.keys():
+        return schema.model_construct(**values)
+    model = schema.__new__(schema)
+    object.__setattr__(model, "__dict__", dict(values))
+    object.__setattr__(model, "__pydantic_fields_set__", set(values))
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
 
 
 def json_response(

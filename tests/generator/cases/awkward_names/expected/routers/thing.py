@@ -19,6 +19,7 @@ from sqlalchemy.sql import dml
 from generated.cursor import Keyset, fingerprint
 from generated.models.thing import Thing
 from generated.paging import PageShape, Paging, paged
+from generated.routing import DirectRoute
 from generated.schemas.thing import ThingCreate, ThingPage, ThingRead, ThingReplace, ThingUpdate
 from generated.support import (
     ERROR_RESPONSES,
@@ -29,9 +30,11 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     location_of,
     not_found,
+    row_dicts,
     utcnow,
 )
 
@@ -165,13 +168,15 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
 )
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Thing routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Thing routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
 
     @router.get(
@@ -280,13 +285,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         )
         total_count = None
         async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            rows = row_dicts(await conn.execute(query, params))
             if paging.needs_total(rows):
                 total = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(total, params)).scalar_one()
         found = paging.finish(rows, total_count)
         page = ThingPage.model_construct(
-            data=[ThingRead.model_construct(**row) for row in found.rows],
+            data=[from_database(ThingRead, row) for row in found.rows],
             total_count=found.total_count,
             has_more=found.has_more,
             offset=found.offset,
@@ -319,7 +324,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         async with connect() as conn:
             row = (await conn.execute(INSERT_ROW, values)).one()
             await conn.commit()
-        created = ThingRead.model_construct(**row._mapping)
+        created = from_database(ThingRead, row._mapping)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -339,7 +344,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(ThingRead.model_construct(**row._mapping))
+        return json_response(from_database(ThingRead, row._mapping))
 
     @router.put(
         ITEM_PATH,
@@ -363,7 +368,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(ThingRead.model_construct(**row._mapping))
+        return json_response(from_database(ThingRead, row._mapping))
 
     @router.patch(
         ITEM_PATH,
@@ -386,7 +391,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(ThingRead.model_construct(**row._mapping))
+        return json_response(from_database(ThingRead, row._mapping))
 
     @router.delete(
         ITEM_PATH,

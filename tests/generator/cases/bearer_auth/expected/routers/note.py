@@ -18,12 +18,14 @@ from generated.bearer import BEARER_ERROR_RESPONSES, bearer_owner, same_owner
 from generated.cursor import Keyset, max_cursor_length
 from generated.models.note import Note
 from generated.paging import PageShape, paged
+from generated.routing import DirectRoute
 from generated.schemas.note import NoteCreate, NoteRead
 from generated.support import (
     ConnectionFactory,
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     location_of,
     not_found,
@@ -142,13 +144,15 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
 )
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Note routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Note routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
 
     @router.post(
@@ -175,7 +179,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         async with connect() as conn:
             row = (await conn.execute(INSERT_ROW, values)).one()
             await conn.commit()
-        created = NoteRead.model_construct(**row._mapping)
+        created = from_database(NoteRead, row._mapping)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -195,7 +199,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(NoteRead.model_construct(**row._mapping))
+        return json_response(from_database(NoteRead, row._mapping))
 
     @router.delete(
         ITEM_PATH,

@@ -20,6 +20,7 @@ from generated.paging import PageShape, Paging, paged
 from generated.references import (
     deletion_guarded,
 )
+from generated.routing import DirectRoute
 from generated.schemas.board import BoardCreate, BoardPage, BoardRead, BoardReplace, BoardUpdate
 from generated.support import (
     ERROR_RESPONSES,
@@ -29,9 +30,11 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     location_of,
     not_found,
+    row_dicts,
     utcnow,
 )
 
@@ -137,13 +140,15 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
 )
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Board routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Board routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
 
     @router.get(
@@ -200,13 +205,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         )
         total_count = None
         async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            rows = row_dicts(await conn.execute(query, params))
             if paging.needs_total(rows):
                 total = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(total, params)).scalar_one()
         found = paging.finish(rows, total_count)
         page = BoardPage.model_construct(
-            data=[BoardRead.model_construct(**row) for row in found.rows],
+            data=[from_database(BoardRead, row) for row in found.rows],
             total_count=found.total_count,
             has_more=found.has_more,
             offset=found.offset,
@@ -239,7 +244,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         async with connect() as conn:
             row = (await conn.execute(INSERT_ROW, values)).one()
             await conn.commit()
-        created = BoardRead.model_construct(**row._mapping)
+        created = from_database(BoardRead, row._mapping)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -259,7 +264,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(BoardRead.model_construct(**row._mapping))
+        return json_response(from_database(BoardRead, row._mapping))
 
     @router.put(
         ITEM_PATH,
@@ -283,7 +288,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(BoardRead.model_construct(**row._mapping))
+        return json_response(from_database(BoardRead, row._mapping))
 
     @router.patch(
         ITEM_PATH,
@@ -306,7 +311,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(BoardRead.model_construct(**row._mapping))
+        return json_response(from_database(BoardRead, row._mapping))
 
     @router.delete(
         ITEM_PATH,

@@ -26,6 +26,7 @@ from generated.references import (
     split_names,
     with_relations,
 )
+from generated.routing import DirectRoute
 from generated.schemas.board import BoardRead
 from generated.schemas.card import (
     CardCreate,
@@ -43,9 +44,11 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     location_of,
     not_found,
+    row_dicts,
     utcnow,
 )
 
@@ -185,13 +188,15 @@ DELETE_CHECKED_ROW = GUARD.checked(DELETE_OWNED_ROW)
 """DELETE_OWNED_ROW that applies only if the row's version is one `If-Match` names."""
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Card routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Card routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
 
     @router.get(
@@ -250,7 +255,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         )
         total_count = None
         async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            rows = row_dicts(await conn.execute(query, params))
             if paging.needs_total(rows):
                 total = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(total, params)).scalar_one()
@@ -258,7 +263,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         relations = [RELATIONS[name] for name in include]
         page = CardPage.model_construct(
             data=[
-                CardEmbedded.model_construct(**with_relations(row, relations)) for row in found.rows
+                from_database(CardEmbedded, with_relations(row, relations)) for row in found.rows
             ],
             total_count=found.total_count,
             has_more=found.has_more,
@@ -296,7 +301,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 await refuse_reference(conn, error, Card.__table__, owner, values)
                 raise
             await conn.commit()
-        created = CardRead.model_construct(**row._mapping)
+        created = from_database(CardRead, row._mapping)
         location = location_of(request, created.id)
         headers = {"Location": location, **GUARD.etag(row._mapping)}
         return json_response(created, status_code=fastapi.status.HTTP_201_CREATED, headers=headers)
@@ -326,7 +331,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 status_code=fastapi.status.HTTP_304_NOT_MODIFIED, headers=headers
             )
         values = with_relations(dict(row._mapping), [RELATIONS[name] for name in include])
-        return json_response(CardEmbedded.model_construct(**values), headers=headers)
+        return json_response(from_database(CardEmbedded, values), headers=headers)
 
     @router.put(
         ITEM_PATH,
@@ -361,7 +366,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 )
             await conn.commit()
         return json_response(
-            CardRead.model_construct(**row._mapping), headers=GUARD.etag(row._mapping)
+            from_database(CardRead, row._mapping), headers=GUARD.etag(row._mapping)
         )
 
     @router.patch(
@@ -397,7 +402,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 )
             await conn.commit()
         return json_response(
-            CardRead.model_construct(**row._mapping), headers=GUARD.etag(row._mapping)
+            from_database(CardRead, row._mapping), headers=GUARD.etag(row._mapping)
         )
 
     @router.delete(

@@ -19,6 +19,7 @@ from generated import conditional
 from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.note import Note
 from generated.paging import PageShape, Paging, paged
+from generated.routing import DirectRoute
 from generated.schemas.note import NoteCreate, NotePage, NoteRead, NoteReplace, NoteUpdate
 from generated.support import (
     ERROR_RESPONSES,
@@ -28,9 +29,11 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     location_of,
     not_found,
+    row_dicts,
 )
 
 crud: fastcrud.FastCRUD[Any, Any, Any, Any, Any, Any] = fastcrud.FastCRUD(Note)
@@ -136,13 +139,15 @@ DELETE_CHECKED_ROW = GUARD.checked(DELETE_OWNED_ROW)
 """DELETE_OWNED_ROW that applies only if the row's version is one `If-Match` names."""
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Note routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Note routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
 
     @router.get(
@@ -199,13 +204,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         )
         total_count = None
         async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            rows = row_dicts(await conn.execute(query, params))
             if paging.needs_total(rows):
                 total = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(total, params)).scalar_one()
         found = paging.finish(rows, total_count)
         page = NotePage.model_construct(
-            data=[NoteRead.model_construct(**row) for row in found.rows],
+            data=[from_database(NoteRead, row) for row in found.rows],
             total_count=found.total_count,
             has_more=found.has_more,
             offset=found.offset,
@@ -237,7 +242,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         async with connect() as conn:
             row = (await conn.execute(INSERT_ROW, values)).one()
             await conn.commit()
-        created = NoteRead.model_construct(**row._mapping)
+        created = from_database(NoteRead, row._mapping)
         location = location_of(request, created.id)
         headers = {"Location": location, **GUARD.etag(row._mapping)}
         return json_response(created, status_code=fastapi.status.HTTP_201_CREATED, headers=headers)
@@ -263,7 +268,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             return fastapi.Response(
                 status_code=fastapi.status.HTTP_304_NOT_MODIFIED, headers=headers
             )
-        return json_response(NoteRead.model_construct(**row._mapping), headers=headers)
+        return json_response(from_database(NoteRead, row._mapping), headers=headers)
 
     @router.put(
         ITEM_PATH,
@@ -293,7 +298,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 )
             await conn.commit()
         return json_response(
-            NoteRead.model_construct(**row._mapping), headers=GUARD.etag(row._mapping)
+            from_database(NoteRead, row._mapping), headers=GUARD.etag(row._mapping)
         )
 
     @router.patch(
@@ -324,7 +329,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 )
             await conn.commit()
         return json_response(
-            NoteRead.model_construct(**row._mapping), headers=GUARD.etag(row._mapping)
+            from_database(NoteRead, row._mapping), headers=GUARD.etag(row._mapping)
         )
 
     @router.delete(

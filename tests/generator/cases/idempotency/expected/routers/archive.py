@@ -17,6 +17,7 @@ from sqlalchemy.sql import dml
 from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.archive import Archive
 from generated.paging import PageShape, Paging, paged
+from generated.routing import DirectRoute
 from generated.schemas.archive import (
     ArchivePage,
     ArchiveRead,
@@ -29,8 +30,10 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     not_found,
+    row_dicts,
 )
 
 crud: fastcrud.FastCRUD[Any, Any, Any, Any, Any, Any] = fastcrud.FastCRUD(Archive)
@@ -135,13 +138,15 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
 )
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Archive routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Archive routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
 
     @router.get(
@@ -198,13 +203,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         )
         total_count = None
         async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            rows = row_dicts(await conn.execute(query, params))
             if paging.needs_total(rows):
                 total = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(total, params)).scalar_one()
         found = paging.finish(rows, total_count)
         page = ArchivePage.model_construct(
-            data=[ArchiveRead.model_construct(**row) for row in found.rows],
+            data=[from_database(ArchiveRead, row) for row in found.rows],
             total_count=found.total_count,
             has_more=found.has_more,
             offset=found.offset,
@@ -229,6 +234,6 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(ArchiveRead.model_construct(**row._mapping))
+        return json_response(from_database(ArchiveRead, row._mapping))
 
     return router

@@ -25,6 +25,7 @@ from generated.idempotency import (
 from generated.models import IDEMPOTENCY_KEYS
 from generated.models.note import Note
 from generated.paging import PageShape, Paging, paged
+from generated.routing import DirectRoute
 from generated.schemas.note import NoteCreate, NotePage, NoteRead
 from generated.support import (
     ERROR_RESPONSES,
@@ -34,9 +35,11 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     location_of,
     method_not_allowed,
+    row_dicts,
 )
 
 crud: fastcrud.FastCRUD[Any, Any, Any, Any, Any, Any] = fastcrud.FastCRUD(Note)
@@ -132,13 +135,15 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
 )
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Note routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Note routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
     idempotent = IdempotentCreates(IDEMPOTENCY_KEYS, scope=RESOURCE_NAME, ttl_hours=48)
 
@@ -196,13 +201,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         )
         total_count = None
         async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            rows = row_dicts(await conn.execute(query, params))
             if paging.needs_total(rows):
                 total = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(total, params)).scalar_one()
         found = paging.finish(rows, total_count)
         page = NotePage.model_construct(
-            data=[NoteRead.model_construct(**row) for row in found.rows],
+            data=[from_database(NoteRead, row) for row in found.rows],
             total_count=found.total_count,
             has_more=found.has_more,
             offset=found.offset,
@@ -235,7 +240,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
 
         async def insert(conn: AsyncConnection) -> fastapi.Response:
             row = (await conn.execute(INSERT_ROW, values)).one()
-            created = NoteRead.model_construct(**row._mapping)
+            created = from_database(NoteRead, row._mapping)
             location = location_of(request, created.id)
             headers = {"Location": location}
             return json_response(

@@ -24,6 +24,7 @@ from generated.idempotency import (
 from generated.models import IDEMPOTENCY_KEYS
 from generated.models.order import Order
 from generated.paging import PageShape, Paging, paged
+from generated.routing import DirectRoute
 from generated.schemas.order import OrderCreate, OrderPage, OrderRead, OrderReplace, OrderUpdate
 from generated.support import (
     CONFLICT_RESPONSES,
@@ -34,9 +35,11 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     location_of,
     not_found,
+    row_dicts,
     utcnow,
 )
 
@@ -142,13 +145,15 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
 )
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Order routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Order routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
     idempotent = IdempotentCreates(IDEMPOTENCY_KEYS, scope=RESOURCE_NAME, ttl_hours=48)
 
@@ -206,13 +211,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         )
         total_count = None
         async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            rows = row_dicts(await conn.execute(query, params))
             if paging.needs_total(rows):
                 total = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(total, params)).scalar_one()
         found = paging.finish(rows, total_count)
         page = OrderPage.model_construct(
-            data=[OrderRead.model_construct(**row) for row in found.rows],
+            data=[from_database(OrderRead, row) for row in found.rows],
             total_count=found.total_count,
             has_more=found.has_more,
             offset=found.offset,
@@ -246,7 +251,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
 
         async def insert(conn: AsyncConnection) -> fastapi.Response:
             row = (await conn.execute(INSERT_ROW, values)).one()
-            created = OrderRead.model_construct(**row._mapping)
+            created = from_database(OrderRead, row._mapping)
             location = location_of(request, created.id)
             headers = {"Location": location}
             return json_response(
@@ -276,7 +281,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(OrderRead.model_construct(**row._mapping))
+        return json_response(from_database(OrderRead, row._mapping))
 
     @router.put(
         ITEM_PATH,
@@ -300,7 +305,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(OrderRead.model_construct(**row._mapping))
+        return json_response(from_database(OrderRead, row._mapping))
 
     @router.patch(
         ITEM_PATH,
@@ -323,7 +328,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(OrderRead.model_construct(**row._mapping))
+        return json_response(from_database(OrderRead, row._mapping))
 
     @router.delete(
         ITEM_PATH,

@@ -18,6 +18,7 @@ from sqlalchemy.sql import dml
 from generated.cursor import Keyset, fingerprint, max_cursor_length
 from generated.models.order import Order
 from generated.paging import PageShape, Paging, paged
+from generated.routing import DirectRoute
 from generated.schemas.order import OrderCreate, OrderPage, OrderRead, OrderReplace, OrderUpdate
 from generated.support import (
     ERROR_RESPONSES,
@@ -28,9 +29,11 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     location_of,
     not_found,
+    row_dicts,
     utcnow,
 )
 
@@ -159,13 +162,15 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
 )
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Order routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Order routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
 
     @router.get(
@@ -243,13 +248,13 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         )
         total_count = None
         async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            rows = row_dicts(await conn.execute(query, params))
             if paging.needs_total(rows):
                 total = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(total, params)).scalar_one()
         found = paging.finish(rows, total_count)
         page = OrderPage.model_construct(
-            data=[OrderRead.model_construct(**row) for row in found.rows],
+            data=[from_database(OrderRead, row) for row in found.rows],
             total_count=found.total_count,
             has_more=found.has_more,
             offset=found.offset,
@@ -283,7 +288,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         async with connect() as conn:
             row = (await conn.execute(INSERT_ROW, values)).one()
             await conn.commit()
-        created = OrderRead.model_construct(**row._mapping)
+        created = from_database(OrderRead, row._mapping)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -306,7 +311,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             row = (await conn.execute(query, owned_row(owner, row_id))).first()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(OrderRead.model_construct(**row._mapping))
+        return json_response(from_database(OrderRead, row._mapping))
 
     @router.put(
         ITEM_PATH,
@@ -333,7 +338,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(OrderRead.model_construct(**row._mapping))
+        return json_response(from_database(OrderRead, row._mapping))
 
     @router.patch(
         ITEM_PATH,
@@ -359,7 +364,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(OrderRead.model_construct(**row._mapping))
+        return json_response(from_database(OrderRead, row._mapping))
 
     @router.delete(
         ITEM_PATH,

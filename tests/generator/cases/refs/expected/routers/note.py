@@ -27,6 +27,7 @@ from generated.references import (
     split_names,
     with_relations,
 )
+from generated.routing import DirectRoute
 from generated.schemas.folder import FolderRead
 from generated.schemas.note import (
     NoteCreate,
@@ -45,10 +46,12 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     location_of,
     method_not_allowed,
     not_found,
+    row_dicts,
     utcnow,
 )
 
@@ -172,13 +175,15 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
 )
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Note routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Note routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
 
     @router.get(
@@ -237,7 +242,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         )
         total_count = None
         async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            rows = row_dicts(await conn.execute(query, params))
             if paging.needs_total(rows):
                 total = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(total, params)).scalar_one()
@@ -245,7 +250,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         relations = [RELATIONS[name] for name in include]
         page = NotePage.model_construct(
             data=[
-                NoteEmbedded.model_construct(**with_relations(row, relations)) for row in found.rows
+                from_database(NoteEmbedded, with_relations(row, relations)) for row in found.rows
             ],
             total_count=found.total_count,
             has_more=found.has_more,
@@ -284,7 +289,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 await refuse_reference(conn, error, Note.__table__, owner, values)
                 raise
             await conn.commit()
-        created = NoteRead.model_construct(**row._mapping)
+        created = from_database(NoteRead, row._mapping)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -307,7 +312,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         values = with_relations(dict(row._mapping), [RELATIONS[name] for name in include])
-        return json_response(NoteEmbedded.model_construct(**values))
+        return json_response(from_database(NoteEmbedded, values))
 
     @router.put(
         ITEM_PATH,
@@ -335,7 +340,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(NoteRead.model_construct(**row._mapping))
+        return json_response(from_database(NoteRead, row._mapping))
 
     @router.patch(
         ITEM_PATH,
@@ -362,7 +367,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(NoteRead.model_construct(**row._mapping))
+        return json_response(from_database(NoteRead, row._mapping))
 
     @router.delete(
         ITEM_PATH,

@@ -26,6 +26,7 @@ from generated.references import (
     split_names,
     with_relations,
 )
+from generated.routing import DirectRoute
 from generated.schemas.project import ProjectRead
 from generated.schemas.task import (
     TaskCreate,
@@ -44,9 +45,11 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    from_database,
     json_response,
     location_of,
     not_found,
+    row_dicts,
     utcnow,
 )
 
@@ -173,13 +176,15 @@ DELETE_OWNED_ROW: dml.ReturningDelete[Any] = (
 )
 
 
-def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
-    """The Task routes; each opens its connection with `connect()` once it is valid.
+def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRouter:
+    """The Task routes under `prefix`; each opens its connection with `connect()` once
+    it is valid.
 
     Opening the connection in the route, not in a yield dependency, keeps invalid requests
-    away from the pool and returns the connection before the response is sent.
+    away from the pool and returns the connection before the response is sent. The routes
+    carry their full path, so the app can serve them as its own routes (see app/main.py).
     """
-    router = fastapi.APIRouter(tags=[RESOURCE_NAME])
+    router = fastapi.APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
     statements = StatementCache()
 
     @router.get(
@@ -246,7 +251,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         )
         total_count = None
         async with connect() as conn:
-            rows = [dict(row._mapping) for row in await conn.execute(query, params)]
+            rows = row_dicts(await conn.execute(query, params))
             if paging.needs_total(rows):
                 total = await statements.get(("count", filters), lambda: select_total(filters))
                 total_count = (await conn.execute(total, params)).scalar_one()
@@ -254,7 +259,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         relations = [RELATIONS[name] for name in include]
         page = TaskPage.model_construct(
             data=[
-                TaskEmbedded.model_construct(**with_relations(row, relations)) for row in found.rows
+                from_database(TaskEmbedded, with_relations(row, relations)) for row in found.rows
             ],
             total_count=found.total_count,
             has_more=found.has_more,
@@ -292,7 +297,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
                 await refuse_reference(conn, error, Task.__table__, owner, values)
                 raise
             await conn.commit()
-        created = TaskRead.model_construct(**row._mapping)
+        created = from_database(TaskRead, row._mapping)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -315,7 +320,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
         values = with_relations(dict(row._mapping), [RELATIONS[name] for name in include])
-        return json_response(TaskEmbedded.model_construct(**values))
+        return json_response(from_database(TaskEmbedded, values))
 
     @router.put(
         ITEM_PATH,
@@ -343,7 +348,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(TaskRead.model_construct(**row._mapping))
+        return json_response(from_database(TaskRead, row._mapping))
 
     @router.patch(
         ITEM_PATH,
@@ -370,7 +375,7 @@ def build_router(connect: ConnectionFactory) -> fastapi.APIRouter:
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(TaskRead.model_construct(**row._mapping))
+        return json_response(from_database(TaskRead, row._mapping))
 
     @router.delete(
         ITEM_PATH,
