@@ -67,6 +67,7 @@ RESERVED_RESOURCE_NAMES: dict[str, str] = {
     "Any": "the type routers use for untyped statement results",
     "ConnectionFactory": "the connection factory every router is built with",
     "StatementCache": "the statement cache of every router",
+    "DirectRoute": "the route class of every router",
     "COLUMNS": "a router's tuple of its table's columns",
     "FILTERS": "a router's list filter conditions",
     "OWNER": "a router's owner bind parameter",
