@@ -96,9 +96,10 @@ class AllowedMethods:
 
 
 def served_by(routers: Iterable[APIRouter]) -> list[tuple[str, set[str]]]:
-    """The paths and methods of hand-written routers, which no generated table lists."""
+    """The paths and methods of hand-written routers, which no generated table lists, below
+    the API prefix (a router built with the prefix has it in its routes' paths)."""
     return [
-        (route.path, set(route.methods or ()))
+        (route.path.removeprefix(router.prefix), set(route.methods or ()))
         for router in routers
         for route in router.routes
         if isinstance(route, APIRoute) and route.include_in_schema

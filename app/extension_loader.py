@@ -14,9 +14,9 @@ from pathlib import Path
 from fastapi import APIRouter
 
 from app.settings import ConfigError
-from generated.support import ConnectionFactory
 
-ExtensionBuilder = Callable[[ConnectionFactory], APIRouter]
+ExtensionBuilder = Callable[..., APIRouter]
+"""`build_router(connect, prefix="")`, or `build_router(connect)` for a router to include."""
 EXTENSIONS_DIR = Path(__file__).resolve().parent / "extensions"
 GENERATED_PACKAGE = "generated"
 

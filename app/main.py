@@ -7,6 +7,7 @@ metrics, generated routers, extensions.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,7 +52,8 @@ def serve_directly(app: FastAPI, router: APIRouter) -> None:
     per route: 9% of a read's CPU in the app under load (docs/decisions.md). A router whose
     routes already carry their full path and settings (the generated ones are built with
     the prefix; the probes have none) gives the same routes, OpenAPI entries and answers when
-    its routes are the app's. Extensions, written by hand, are still included as such.
+    its routes are the app's. An extension is served so when its `build_router` takes a
+    `prefix`; one written as `build_router(connect)` is included as before.
     """
     app.router.routes.extend(router.routes)
 
@@ -96,10 +98,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # allowed-methods table follows, so a URL belongs to the same path in both.
     for build_router in ROUTER_BUILDERS:
         serve_directly(app, build_router(database.connect, API_PREFIX))
-    extensions = [build_router(database.connect) for build_router in extension_builders]
-    for router in extensions:
-        app.include_router(router, prefix=API_PREFIX)
-    app.state.prefixed_routes = prefixed_templates(API_PREFIX, extensions)
+    extensions, included = [], []
+    for build_router in extension_builders:
+        if "prefix" in inspect.signature(build_router).parameters:
+            extensions.append(build_router(database.connect, prefix=API_PREFIX))
+            serve_directly(app, extensions[-1])
+        else:  # an extension written as `build_router(connect)`: included under the prefix
+            extensions.append(build_router(database.connect))
+            included.append(extensions[-1])
+            app.include_router(extensions[-1], prefix=API_PREFIX)
+    app.state.prefixed_routes = prefixed_templates(API_PREFIX, included)
     app.state.allowed_methods = AllowedMethods(
         API_PREFIX, [*SERVED_METHODS, *served_by(extensions)]
     )

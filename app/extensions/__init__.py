@@ -1,7 +1,9 @@
 """Hand-written routes layered on the generated ones; regeneration never touches them.
 
-Add a module here with a `build_router(connect) -> APIRouter` and list it below; the
-app factory mounts every one under the API prefix, with the same guards as generated routes.
+Add a module here with a `build_router(connect, prefix="") -> APIRouter` and list it below;
+the app factory serves every one under the API prefix (`APIRouter(prefix=prefix)`), with the
+same guards as generated routes. A `build_router(connect)` without `prefix` works too: its
+router is included under the prefix, which costs a little more per request.
 """
 
 from collections.abc import Callable
@@ -9,6 +11,5 @@ from collections.abc import Callable
 from fastapi import APIRouter
 
 from app.extensions import task_complete
-from generated.support import ConnectionFactory
 
-EXTENSIONS: tuple[Callable[[ConnectionFactory], APIRouter], ...] = (task_complete.build_router,)
+EXTENSIONS: tuple[Callable[..., APIRouter], ...] = (task_complete.build_router,)

@@ -27,6 +27,7 @@ from generated.routers.task import (
     TaskOwnerParam,
     owned_row,
 )
+from generated.routing import DirectRoute
 from generated.schemas.task import TaskRead
 from generated.support import (
     ERROR_RESPONSES,
@@ -54,9 +55,10 @@ CHECKED_TOGGLE = GUARD.checked(TOGGLE)
 CHECKED_SET = GUARD.checked(UPDATE_OWNED_ROW)
 
 
-def build_router(connect: ConnectionFactory) -> APIRouter:
-    """The extension's routes, given the same connection factory as the generated ones."""
-    router = APIRouter(tags=[RESOURCE_NAME])
+def build_router(connect: ConnectionFactory, prefix: str = "") -> APIRouter:
+    """The extension's routes under `prefix`, given the same connection factory as the
+    generated ones; like them, served as the app's own routes, parameters solved directly."""
+    router = APIRouter(prefix=prefix, tags=[RESOURCE_NAME], route_class=DirectRoute)
 
     @router.patch(
         f"{ITEM_PATH}/complete",

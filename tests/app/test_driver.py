@@ -171,8 +171,8 @@ async def test_a_connection_in_a_transaction_is_closed_by_sqlalchemy(
         await conn.begin()
         await conn.execute(sa.insert(routes.Task).values(**_new_row(owner)))
     async with database.connect() as conn:
-        count = sa.select(sa.func.count()).select_from(routes.Task).where(
-            routes.Task.user_id == owner
+        count = (
+            sa.select(sa.func.count()).select_from(routes.Task).where(routes.Task.user_id == owner)
         )
         assert (await conn.execute(count)).scalar_one() == 0
     assert database.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]

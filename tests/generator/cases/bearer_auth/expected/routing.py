@@ -50,27 +50,34 @@ class _Parameter:
     validate: Callable[..., Any]
 
     def value(self, raw: str | None) -> Any:
-        """The parameter's value; raises (`ValidationError`, `_Missing`) if FastAPI would refuse."""
+        """The parameter's value; raises (`ValidationError`, `_Invalid`) if FastAPI would refuse."""
         if raw is None:
             if self.required:
-                raise _Missing
+                raise _Invalid
             default = self.default
             return default if isinstance(default, _IMMUTABLE_DEFAULTS) else copy.deepcopy(default)
         return self.validate(raw, from_attributes=True)
 
 
-class _Missing(Exception):
-    """A required parameter is absent: FastAPI's handler answers for it."""
-
-
 @dataclass(frozen=True)
 class _Plan:
+    """A function with plain parameters, resolved: the endpoint, or a dependency of it."""
+
+    call: Callable[..., Coroutine[Any, Any, Any]]
+    dependencies: tuple[tuple[str, _Plan], ...]
     path: tuple[_Parameter, ...]
     query: tuple[_Parameter, ...]
     header: tuple[_Parameter, ...]
     request_name: str | None
-    body_name: str | None
-    body_validate: Callable[..., Any] | None
+    body: _Body | None
+
+
+@dataclass(frozen=True)
+class _Body:
+    name: str
+    required: bool
+    default: Any
+    validate: Callable[..., Any]
 
 
 def _parameter(field: Any, *, header: bool = False) -> _Parameter | None:
@@ -100,22 +107,37 @@ def _parameter(field: Any, *, header: bool = False) -> _Parameter | None:
     )
 
 
-def _plan(route: APIRoute) -> _Plan | None:
-    """The route's parameters, resolved; None when any is not a plain one."""
-    dependant = route.dependant
+def _plan_of(dependant: Any, *, seen: set[Any]) -> _Plan | None:
+    """The plan of one function and its dependencies; None when anything is not plain.
+
+    Plain dependencies are async functions (not generators, classes or security schemes)
+    with plain parameters, each used once in the route: the fast path calls them in FastAPI's
+    order (dependencies first, then the function's own parameters).
+    """
+    call = dependant.call
     if (
-        dependant.dependencies
+        not inspect.iscoroutinefunction(call)
+        or call in seen
         or dependant.cookie_params
         or dependant.websocket_param_name
         or dependant.http_connection_param_name
         or dependant.response_param_name
         or dependant.background_tasks_param_name
         or dependant.security_scopes_param_name
-        or not inspect.iscoroutinefunction(dependant.call)
+        or dependant.own_oauth_scopes
+        or dependant.parent_oauth_scopes
         or len(dependant.body_params) > 1
-        or route._embed_body_fields
     ):
         return None
+    seen.add(call)
+    dependencies = []
+    for sub in dependant.dependencies:
+        if sub.name is None or not inspect.isfunction(sub.call) or sub.body_params:
+            return None
+        planned = _plan_of(sub, seen=seen)
+        if planned is None:
+            return None
+        dependencies.append((sub.name, planned))
     groups: list[tuple[_Parameter, ...]] = []
     for fields, in_headers in (
         (dependant.path_params, False),
@@ -126,14 +148,78 @@ def _plan(route: APIRoute) -> _Plan | None:
         if any(parameter is None for parameter in found):
             return None
         groups.append(tuple(parameter for parameter in found if parameter is not None))
-    body_name = body_validate = None
+    body = None
     if dependant.body_params:
-        body = dependant.body_params[0]
-        if isinstance(body.field_info, params.Form) or not body.field_info.is_required():
+        field = dependant.body_params[0]
+        info = field.field_info
+        if isinstance(info, params.Form) or info.validate_default or info.default_factory:
             return None
-        body_name, body_validate = body.name, body._type_adapter.validate_python
+        required = info.is_required()
+        body = _Body(
+            field.name,
+            required,
+            None if required else field.default,
+            field._type_adapter.validate_python,
+        )
     path, query, headers = groups
-    return _Plan(path, query, headers, dependant.request_param_name, body_name, body_validate)
+    return _Plan(
+        call, tuple(dependencies), path, query, headers, dependant.request_param_name, body
+    )
+
+
+def _plan(route: APIRoute) -> _Plan | None:
+    """The route's plan; None when FastAPI's own handler must serve it."""
+    if route._embed_body_fields:
+        return None
+    return _plan_of(route.dependant, seen=set())
+
+
+class _Invalid(Exception):
+    """A value FastAPI would refuse: its handler answers the request."""
+
+
+async def _values(plan: _Plan, request: Request) -> dict[str, Any]:
+    """The arguments of `plan.call`; `_Invalid` for a request FastAPI's handler must answer.
+
+    A dependency's own errors (an `HTTPException`, say) propagate as they would in FastAPI.
+    """
+    values: dict[str, Any] = {}
+    for name, dependency in plan.dependencies:
+        values[name] = await dependency.call(**await _values(dependency, request))
+    try:
+        if plan.path:
+            path_params = request.path_params
+            for parameter in plan.path:
+                values[parameter.name] = parameter.value(path_params.get(parameter.key))
+        if plan.query:
+            query = request.query_params
+            for parameter in plan.query:
+                values[parameter.name] = parameter.value(query.get(parameter.key))
+        if plan.header:
+            headers = request.headers
+            for parameter in plan.header:
+                values[parameter.name] = parameter.value(headers.get(parameter.key))
+        if plan.body is not None:
+            values[plan.body.name] = await _body(plan.body, request)
+    except _Invalid:
+        raise
+    except Exception as error:  # a value, or a body too deep to parse, FastAPI would refuse
+        raise _Invalid from error
+    if plan.request_name is not None:
+        values[plan.request_name] = request
+    return values
+
+
+async def _body(body: _Body, request: Request) -> Any:
+    raw = await request.body()
+    if not raw:
+        if body.required:
+            raise _Invalid
+        default = body.default
+        return default if isinstance(default, _IMMUTABLE_DEFAULTS) else copy.deepcopy(default)
+    if not _is_json(request.headers.get("content-type")):
+        raise _Invalid
+    return body.validate(json.loads(raw), from_attributes=True)
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -149,44 +235,19 @@ class DirectRoute(APIRoute):
     def get_route_handler(self) -> Handler:
         standard = super().get_route_handler()
         plan = _plan(self)
-        call = self.dependant.call
-        if plan is None or call is None:
+        if plan is None:
             return standard
 
         async def handler(request: Request) -> Response:
             if get_telemetry_data() is not None:
                 return await standard(request)
-            values: dict[str, Any] = {}
             try:
-                if plan.path:
-                    path_params = request.path_params
-                    for parameter in plan.path:
-                        values[parameter.name] = parameter.value(path_params.get(parameter.key))
-                if plan.query:
-                    query = request.query_params
-                    for parameter in plan.query:
-                        values[parameter.name] = parameter.value(query.get(parameter.key))
-                if plan.header:
-                    headers = request.headers
-                    for parameter in plan.header:
-                        values[parameter.name] = parameter.value(headers.get(parameter.key))
-                if plan.body_name is not None:
-                    assert plan.body_validate is not None
-                    if not _is_json(request.headers.get("content-type")):
-                        return await standard(request)
-                    body = await request.body()
-                    if not body:
-                        return await standard(request)
-                    values[plan.body_name] = plan.body_validate(
-                        json.loads(body), from_attributes=True
-                    )
-            except Exception:  # invalid (or too deep) input: FastAPI's handler answers for it
+                values = await _values(plan, request)
+            except _Invalid:
                 return await standard(request)
-            if plan.request_name is not None:
-                values[plan.request_name] = request
-            response = await call(**values)
+            response = await plan.call(**values)
             if not isinstance(response, Response):
-                raise TypeError(f"{call.__name__} must answer with a Response")
+                raise TypeError(f"{plan.call.__name__} must answer with a Response")
             return response
 
         return handler

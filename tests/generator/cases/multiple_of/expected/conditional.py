@@ -94,7 +94,7 @@ def _header(request: Request, name: str, *, weak: bool) -> EntityTags | None:
         raise RequestValidationError([detail]) from None
 
 
-def if_match(
+async def if_match(
     request: Request,
     header: Annotated[
         str | None,
@@ -108,7 +108,7 @@ def if_match(
     return _header(request, "if-match", weak=False)
 
 
-def if_none_match(
+async def if_none_match(
     request: Request,
     header: Annotated[
         str | None,
@@ -122,7 +122,7 @@ def if_none_match(
     return _header(request, "if-none-match", weak=True)
 
 
-def no_condition() -> EntityTags | None:
+async def no_condition() -> EntityTags | None:
     """Dependency for a resource without versions: conditional headers are not looked at."""
     return None
 
