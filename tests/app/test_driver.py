@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.db import Database
 from app.driver import DriverConnection, bind_arguments
 from app.settings import Settings
+from generated.models.task import Task
 from generated.paging import PageShape
 from generated.routers import task as routes
 from generated.support import utcnow
@@ -169,11 +170,9 @@ async def test_a_connection_in_a_transaction_is_closed_by_sqlalchemy(
     async with database.connect() as conn:
         await conn.execution_options(isolation_level="READ COMMITTED")
         await conn.begin()
-        await conn.execute(sa.insert(routes.Task).values(**_new_row(owner)))
+        await conn.execute(sa.insert(Task).values(**_new_row(owner)))
     async with database.connect() as conn:
-        count = (
-            sa.select(sa.func.count()).select_from(routes.Task).where(routes.Task.user_id == owner)
-        )
+        count = sa.select(sa.func.count()).select_from(Task).where(Task.user_id == owner)
         assert (await conn.execute(count)).scalar_one() == 0
     assert database.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 

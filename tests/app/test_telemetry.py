@@ -32,5 +32,5 @@ def test_fastapis_own_set_up_keeps_its_defaults() -> None:
 def test_the_app_is_built_with_the_decision(sqlite_url: str) -> None:
     """No provider is configured in the tests, so FastAPI's per-request check is off."""
     app = create_app(Settings(database_url=sqlite_url))
-    config = app._telemetry  # type: ignore[attr-defined]
+    config = app._telemetry
     assert (config["tracing"], config["metrics"], config["logs"]) == (False, False, False)
