@@ -125,7 +125,7 @@ async def select_page(sort: str, filters: tuple[str, ...], shape: PageShape) -> 
 
 
 async def select_total(filters: tuple[str, ...]) -> sa.Select[Any]:
-    """The total alone, for a page past the end (where the window count has no row)."""
+    """The total alone, for a page past the end (where no row carries the count)."""
     where = [owner_is(OWNER), *(FILTERS[name] for name in filters)]
     return sa.select(sa.func.count()).select_from(Task).where(*where)
 
