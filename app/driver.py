@@ -206,6 +206,22 @@ class DriverResult(IteratorResult[Any]):
     """The rows of one driver execution, with the `rowcount` a cursor result would have."""
 
     status: str | None = None
+    records: list[Any] | None = None
+    """The driver's rows, when no column has a result processor (else None)."""
+    record_keys: tuple[str, ...] = ()
+
+    def row_dicts(self) -> list[dict[str, Any]]:
+        """Every row as a dict of its columns (what generated/support.py's `row_dicts` asks
+        a result for first): straight from the driver's records when no column needs
+        processing, skipping a `Row` per record; else through the rows."""
+        records = self.records
+        if records is None:
+            keys = tuple(self.keys())
+            return [dict(zip(keys, row, strict=True)) for row in self]
+        self.records = None
+        self._soft_close(hard=True)
+        keys = self.record_keys
+        return [dict(zip(keys, record, strict=True)) for record in records]
 
     @property
     def rowcount(self) -> int:
@@ -301,7 +317,10 @@ class DriverConnection(AsyncConnection):
         except Exception as error:
             await self._raise_translated(error, plan.sql, arguments)
         oids = tuple(attribute.type.oid for attribute in attributes)
-        result = DriverResult(self.plans.metadata(plan, oids), iter(records))
+        metadata = self.plans.metadata(plan, oids)
+        result = DriverResult(metadata, iter(records))
+        if metadata._processors is None:
+            result.records, result.record_keys = records, plan.keys
         result.status = prepared.get_statusmsg()
         return result
 

@@ -19,7 +19,7 @@ import json
 import math
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -109,7 +109,11 @@ _CODECS: dict[type, tuple[Callable[[Any], Any], Callable[[object], Any]]] = {
 """Per column type: to a JSON value, and back to the exact typed value (ValueError if bad)."""
 
 
-def _codec(column: Any) -> tuple[Callable[[Any], Any], Callable[[object], Any]]:
+Codec = tuple[Callable[[Any], Any], Callable[[object], Any]]
+"""A column type's (to JSON, from JSON) pair."""
+
+
+def _codec(column: Any) -> Codec:
     column_type = column.type
     if isinstance(column_type, TypeDecorator):  # UTCDateTime: the type it stores as
         column_type = column_type.impl_instance
@@ -134,10 +138,14 @@ class Keyset:
     id_column: Any
     descending: bool = False
     nullable: bool = False
+    _value_codec: Codec = field(init=False, repr=False, compare=False)
+    _id_codec: Codec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _codec(self.column)  # refuse, at import, a column type no cursor can carry
-        _codec(self.id_column)
+        # Refuses, at import, a column type no cursor can carry; kept, as a column's type is
+        # looked up through SQLAlchemy's attribute proxies, slow on every page.
+        object.__setattr__(self, "_value_codec", _codec(self.column))
+        object.__setattr__(self, "_id_codec", _codec(self.id_column))
 
     @property
     def by_id(self) -> bool:
@@ -171,23 +179,23 @@ class Keyset:
 
     def encode(self, position: tuple[Any, Any]) -> list[Any]:
         value, row_id = position
-        encoded_id = _codec(self.id_column)[0](row_id)
+        encoded_id = self._id_codec[0](row_id)
         if self.by_id:
             return [encoded_id]
-        return [None if value is None else _codec(self.column)[0](value), encoded_id]
+        return [None if value is None else self._value_codec[0](value), encoded_id]
 
     def decode(self, values: object) -> tuple[Any, Any]:
         """The typed position; ValueError for anything a real cursor never holds."""
         if not isinstance(values, list) or len(values) != (1 if self.by_id else 2):
             raise ValueError
-        row_id = _codec(self.id_column)[1](values[-1])
+        row_id = self._id_codec[1](values[-1])
         if self.by_id:
             return row_id, row_id
         if values[0] is None:
             if not self.nullable:
                 raise ValueError
             return None, row_id
-        return _codec(self.column)[1](values[0]), row_id
+        return self._value_codec[1](values[0]), row_id
 
 
 def fingerprint(resource: str, owner: str, filters: Mapping[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -19,7 +20,7 @@ from app.settings import Settings
 from generated.models.task import Task
 from generated.paging import PageShape
 from generated.routers import task as routes
-from generated.support import utcnow
+from generated.support import row_dicts, utcnow
 
 pytestmark = pytest.mark.anyio
 
@@ -184,3 +185,26 @@ async def test_a_failed_statement_still_returns_its_connection(database: Databas
     assert database.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     async with database.connect() as conn:
         assert (await conn.execute(sa.text("select 1"))).scalar_one() == 1
+
+
+async def test_row_dicts_come_straight_from_the_records_or_through_the_rows(
+    database: Database,
+) -> None:
+    """Without result processors the dicts are the records' values; with one (a float read
+    as a Decimal) they go through SQLAlchemy's rows, processed."""
+    owner = f"dicts-{uuid.uuid4().hex[:8]}"
+    async with database.connect() as conn:
+        for _ in range(3):
+            await conn.execute(routes.INSERT_ROW, _new_row(owner))
+    page = sa.select(*routes.COLUMNS).where(Task.user_id == owner).order_by(Task.id)
+    async with database.engine.connect() as plain:
+        expected = [dict(row._mapping) for row in await plain.execute(page)]
+    async with database.connect() as fast:
+        result = await fast.execute(page)
+        assert result.records is not None  # type: ignore[attr-defined]
+        assert row_dicts(result) == expected and len(expected) == 3
+        assert result.records is None  # type: ignore[attr-defined]  # consumed
+        decimal_column = sa.cast(sa.literal(1.5), sa.Float(asdecimal=True)).label("x")
+        processed = await fast.execute(sa.select(decimal_column))
+        assert processed.records is None  # type: ignore[attr-defined]
+        assert row_dicts(processed) == [{"x": decimal.Decimal("1.5")}]
