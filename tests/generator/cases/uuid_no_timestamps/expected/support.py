@@ -18,6 +18,7 @@ from urllib.parse import quote
 from fastapi import HTTPException, Request, Response, status
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator
 from sqlalchemy import BigInteger, DateTime, Dialect, Integer, Result, String, Text
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -266,6 +267,22 @@ def row_dicts(result: Result[Any]) -> list[dict[str, Any]]:
         return rows
     keys = tuple(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+def first_row(result: Result[Any]) -> dict[str, Any] | None:
+    """`result.first()` as a dict of its columns, or None when there is no row."""
+    rows = row_dicts(result)
+    return rows[0] if rows else None
+
+
+def one_row(result: Result[Any]) -> dict[str, Any]:
+    """`result.one()` as a dict of its columns: SQLAlchemy's error unless exactly one row."""
+    rows = row_dicts(result)
+    if not rows:
+        raise NoResultFound("No row was found when one was required")
+    if len(rows) > 1:
+        raise MultipleResultsFound("Multiple rows were found when exactly one was required")
+    return rows[0]
 
 
 def _plain_state(schema: type[BaseModel]) -> bool:

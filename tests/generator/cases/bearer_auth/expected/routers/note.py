@@ -25,10 +25,12 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    first_row,
     from_database,
     json_response,
     location_of,
     not_found,
+    one_row,
     utcnow,
 )
 
@@ -177,9 +179,9 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["owner"] = owner
         values["created_at"] = values["updated_at"] = now
         async with connect() as conn:
-            row = (await conn.execute(INSERT_ROW, values)).one()
+            row = one_row(await conn.execute(INSERT_ROW, values))
             await conn.commit()
-        created = from_database(NoteRead, row._mapping)
+        created = from_database(NoteRead, row)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -196,10 +198,10 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     async def read_note(owner: NoteOwnerParam, row_id: NoteIdParam) -> fastapi.Response:
         query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, owned_row(owner, row_id))).first()
+            row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(NoteRead, row._mapping))
+        return json_response(from_database(NoteRead, row))
 
     @router.delete(
         ITEM_PATH,
@@ -211,7 +213,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     )
     async def delete_note(owner: NoteOwnerParam, row_id: NoteIdParam) -> fastapi.Response:
         async with connect() as conn:
-            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
+            deleted = first_row(await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id)))
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)

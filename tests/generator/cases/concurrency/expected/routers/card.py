@@ -44,10 +44,12 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    first_row,
     from_database,
     json_response,
     location_of,
     not_found,
+    one_row,
     row_dicts,
     utcnow,
 )
@@ -296,14 +298,14 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["created_at"] = values["updated_at"] = now
         async with connect() as conn:
             try:
-                row = (await conn.execute(INSERT_ROW, values)).one()
+                row = one_row(await conn.execute(INSERT_ROW, values))
             except sa.exc.IntegrityError as error:
                 await refuse_reference(conn, error, Card.__table__, owner, values)
                 raise
             await conn.commit()
-        created = from_database(CardRead, row._mapping)
+        created = from_database(CardRead, row)
         location = location_of(request, created.id)
-        headers = {"Location": location, **GUARD.etag(row._mapping)}
+        headers = {"Location": location, **GUARD.etag(row)}
         return json_response(created, status_code=fastapi.status.HTTP_201_CREATED, headers=headers)
 
     @router.get(
@@ -322,15 +324,15 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     ) -> fastapi.Response:
         query = await statements.get(("read", include), lambda: select_row(include))
         async with connect() as conn:
-            row = (await conn.execute(query, owned_row(owner, row_id))).first()
+            row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        headers = GUARD.etag(row._mapping)
-        if GUARD.not_modified(tags, row._mapping):
+        headers = GUARD.etag(row)
+        if GUARD.not_modified(tags, row):
             return fastapi.Response(
                 status_code=fastapi.status.HTTP_304_NOT_MODIFIED, headers=headers
             )
-        values = with_relations(dict(row._mapping), [RELATIONS[name] for name in include])
+        values = with_relations(dict(row), [RELATIONS[name] for name in include])
         return json_response(from_database(CardEmbedded, values), headers=headers)
 
     @router.put(
@@ -354,9 +356,9 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["updated_at"] = utcnow()
         async with connect() as conn:
             try:
-                row = (
+                row = first_row(
                     await conn.execute(statement, {**values, **keys, **GUARD.bind(versions)})
-                ).first()
+                )
             except sa.exc.IntegrityError as error:
                 await refuse_reference(conn, error, Card.__table__, owner, values)
                 raise
@@ -365,9 +367,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
                     conn, keys, versions, resource=RESOURCE_NAME, row_id=row_id
                 )
             await conn.commit()
-        return json_response(
-            from_database(CardRead, row._mapping), headers=GUARD.etag(row._mapping)
-        )
+        return json_response(from_database(CardRead, row), headers=GUARD.etag(row))
 
     @router.patch(
         ITEM_PATH,
@@ -390,9 +390,9 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         changes["updated_at"] = utcnow()
         async with connect() as conn:
             try:
-                row = (
+                row = first_row(
                     await conn.execute(statement, {**changes, **keys, **GUARD.bind(versions)})
-                ).first()
+                )
             except sa.exc.IntegrityError as error:
                 await refuse_reference(conn, error, Card.__table__, owner, changes)
                 raise
@@ -401,9 +401,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
                     conn, keys, versions, resource=RESOURCE_NAME, row_id=row_id
                 )
             await conn.commit()
-        return json_response(
-            from_database(CardRead, row._mapping), headers=GUARD.etag(row._mapping)
-        )
+        return json_response(from_database(CardRead, row), headers=GUARD.etag(row))
 
     @router.delete(
         ITEM_PATH,
@@ -420,7 +418,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         statement = DELETE_OWNED_ROW if versions is None else DELETE_CHECKED_ROW
         keys = owned_row(owner, row_id)
         async with connect() as conn:
-            deleted = (await conn.execute(statement, {**keys, **GUARD.bind(versions)})).first()
+            deleted = first_row(await conn.execute(statement, {**keys, **GUARD.bind(versions)}))
             if deleted is None:
                 raise await GUARD.refusal(
                     conn, keys, versions, resource=RESOURCE_NAME, row_id=row_id

@@ -29,10 +29,12 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    first_row,
     from_database,
     json_response,
     location_of,
     not_found,
+    one_row,
     row_dicts,
 )
 
@@ -240,11 +242,11 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["id"] = uuid4()
         values["owner"] = owner
         async with connect() as conn:
-            row = (await conn.execute(INSERT_ROW, values)).one()
+            row = one_row(await conn.execute(INSERT_ROW, values))
             await conn.commit()
-        created = from_database(NoteRead, row._mapping)
+        created = from_database(NoteRead, row)
         location = location_of(request, created.id)
-        headers = {"Location": location, **GUARD.etag(row._mapping)}
+        headers = {"Location": location, **GUARD.etag(row)}
         return json_response(created, status_code=fastapi.status.HTTP_201_CREATED, headers=headers)
 
     @router.get(
@@ -260,15 +262,15 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     ) -> fastapi.Response:
         query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, owned_row(owner, row_id))).first()
+            row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        headers = GUARD.etag(row._mapping)
-        if GUARD.not_modified(tags, row._mapping):
+        headers = GUARD.etag(row)
+        if GUARD.not_modified(tags, row):
             return fastapi.Response(
                 status_code=fastapi.status.HTTP_304_NOT_MODIFIED, headers=headers
             )
-        return json_response(from_database(NoteRead, row._mapping), headers=headers)
+        return json_response(from_database(NoteRead, row), headers=headers)
 
     @router.put(
         ITEM_PATH,
@@ -289,17 +291,15 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         keys = owned_row(owner, row_id)
         values = body.model_dump()
         async with connect() as conn:
-            row = (
+            row = first_row(
                 await conn.execute(statement, {**values, **keys, **GUARD.bind(versions)})
-            ).first()
+            )
             if row is None:
                 raise await GUARD.refusal(
                     conn, keys, versions, resource=RESOURCE_NAME, row_id=row_id
                 )
             await conn.commit()
-        return json_response(
-            from_database(NoteRead, row._mapping), headers=GUARD.etag(row._mapping)
-        )
+        return json_response(from_database(NoteRead, row), headers=GUARD.etag(row))
 
     @router.patch(
         ITEM_PATH,
@@ -320,17 +320,15 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         changes = body.model_dump(exclude_unset=True)
         keys = owned_row(owner, row_id)
         async with connect() as conn:
-            row = (
+            row = first_row(
                 await conn.execute(statement, {**changes, **keys, **GUARD.bind(versions)})
-            ).first()
+            )
             if row is None:
                 raise await GUARD.refusal(
                     conn, keys, versions, resource=RESOURCE_NAME, row_id=row_id
                 )
             await conn.commit()
-        return json_response(
-            from_database(NoteRead, row._mapping), headers=GUARD.etag(row._mapping)
-        )
+        return json_response(from_database(NoteRead, row), headers=GUARD.etag(row))
 
     @router.delete(
         ITEM_PATH,
@@ -347,7 +345,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         statement = DELETE_OWNED_ROW if versions is None else DELETE_CHECKED_ROW
         keys = owned_row(owner, row_id)
         async with connect() as conn:
-            deleted = (await conn.execute(statement, {**keys, **GUARD.bind(versions)})).first()
+            deleted = first_row(await conn.execute(statement, {**keys, **GUARD.bind(versions)}))
             if deleted is None:
                 raise await GUARD.refusal(
                     conn, keys, versions, resource=RESOURCE_NAME, row_id=row_id

@@ -28,10 +28,12 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    first_row,
     from_database,
     json_response,
     location_of,
     not_found,
+    one_row,
     row_dicts,
 )
 
@@ -229,9 +231,9 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values = body.model_dump()
         values["user_id"] = owner
         async with connect() as conn:
-            row = (await conn.execute(INSERT_ROW, values)).one()
+            row = one_row(await conn.execute(INSERT_ROW, values))
             await conn.commit()
-        created = from_database(IndexRead, row._mapping)
+        created = from_database(IndexRead, row)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -248,10 +250,10 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     async def read_index(owner: IndexOwnerParam, row_id: IndexIdParam) -> fastapi.Response:
         query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, owned_row(owner, row_id))).first()
+            row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(IndexRead, row._mapping))
+        return json_response(from_database(IndexRead, row))
 
     @router.put(
         ITEM_PATH,
@@ -268,13 +270,13 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     ) -> fastapi.Response:
         values = body.model_dump()
         async with connect() as conn:
-            row = (
+            row = first_row(
                 await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
-            ).first()
+            )
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(IndexRead, row._mapping))
+        return json_response(from_database(IndexRead, row))
 
     @router.patch(
         ITEM_PATH,
@@ -294,16 +296,16 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         if not changes:
             query = await statements.get("read", select_row)
             async with connect() as conn:
-                unchanged = (await conn.execute(query, keys)).first()
+                unchanged = first_row(await conn.execute(query, keys))
             if unchanged is None:
                 raise not_found(RESOURCE_NAME, row_id)
-            return json_response(from_database(IndexRead, unchanged._mapping))
+            return json_response(from_database(IndexRead, unchanged))
         async with connect() as conn:
-            row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
+            row = first_row(await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys}))
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(IndexRead, row._mapping))
+        return json_response(from_database(IndexRead, row))
 
     @router.delete(
         ITEM_PATH,
@@ -315,7 +317,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     )
     async def delete_index(owner: IndexOwnerParam, row_id: IndexIdParam) -> fastapi.Response:
         async with connect() as conn:
-            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
+            deleted = first_row(await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id)))
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)

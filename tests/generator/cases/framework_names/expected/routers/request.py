@@ -34,10 +34,12 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    first_row,
     from_database,
     json_response,
     location_of,
     not_found,
+    one_row,
     row_dicts,
     utcnow,
 )
@@ -274,9 +276,9 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["user_id"] = owner
         values["created_at"] = values["updated_at"] = now
         async with connect() as conn:
-            row = (await conn.execute(INSERT_ROW, values)).one()
+            row = one_row(await conn.execute(INSERT_ROW, values))
             await conn.commit()
-        created = from_database(RequestRead, row._mapping)
+        created = from_database(RequestRead, row)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -295,10 +297,10 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     async def read_request(owner: RequestOwnerParam, row_id: RequestIdParam) -> fastapi.Response:
         query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, owned_row(owner, row_id))).first()
+            row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(RequestRead, row._mapping))
+        return json_response(from_database(RequestRead, row))
 
     @router.put(
         ITEM_PATH,
@@ -318,13 +320,13 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values = body.model_dump()
         values["updated_at"] = utcnow()
         async with connect() as conn:
-            row = (
+            row = first_row(
                 await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
-            ).first()
+            )
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(RequestRead, row._mapping))
+        return json_response(from_database(RequestRead, row))
 
     @router.patch(
         ITEM_PATH,
@@ -343,11 +345,11 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
-            row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
+            row = first_row(await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys}))
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(RequestRead, row._mapping))
+        return json_response(from_database(RequestRead, row))
 
     @router.delete(
         ITEM_PATH,
@@ -359,7 +361,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     )
     async def delete_request(owner: RequestOwnerParam, row_id: RequestIdParam) -> fastapi.Response:
         async with connect() as conn:
-            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
+            deleted = first_row(await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id)))
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)

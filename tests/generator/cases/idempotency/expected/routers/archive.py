@@ -30,6 +30,7 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    first_row,
     from_database,
     json_response,
     not_found,
@@ -231,9 +232,9 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     async def read_archive(owner: ArchiveOwnerParam, row_id: ArchiveIdParam) -> fastapi.Response:
         query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, owned_row(owner, row_id))).first()
+            row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(ArchiveRead, row._mapping))
+        return json_response(from_database(ArchiveRead, row))
 
     return router

@@ -39,6 +39,7 @@ from generated.support import (
     json_response,
     location_of,
     method_not_allowed,
+    one_row,
     row_dicts,
 )
 
@@ -239,8 +240,8 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["user_id"] = owner
 
         async def insert(conn: AsyncConnection) -> fastapi.Response:
-            row = (await conn.execute(INSERT_ROW, values)).one()
-            created = from_database(NoteRead, row._mapping)
+            row = one_row(await conn.execute(INSERT_ROW, values))
+            created = from_database(NoteRead, row)
             location = location_of(request, created.id)
             headers = {"Location": location}
             return json_response(

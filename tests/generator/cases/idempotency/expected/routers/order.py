@@ -35,10 +35,12 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    first_row,
     from_database,
     json_response,
     location_of,
     not_found,
+    one_row,
     row_dicts,
     utcnow,
 )
@@ -250,8 +252,8 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["created_at"] = values["updated_at"] = now
 
         async def insert(conn: AsyncConnection) -> fastapi.Response:
-            row = (await conn.execute(INSERT_ROW, values)).one()
-            created = from_database(OrderRead, row._mapping)
+            row = one_row(await conn.execute(INSERT_ROW, values))
+            created = from_database(OrderRead, row)
             location = location_of(request, created.id)
             headers = {"Location": location}
             return json_response(
@@ -278,10 +280,10 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     async def read_order(owner: OrderOwnerParam, row_id: OrderIdParam) -> fastapi.Response:
         query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, owned_row(owner, row_id))).first()
+            row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(OrderRead, row._mapping))
+        return json_response(from_database(OrderRead, row))
 
     @router.put(
         ITEM_PATH,
@@ -299,13 +301,13 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values = body.model_dump()
         values["updated_at"] = utcnow()
         async with connect() as conn:
-            row = (
+            row = first_row(
                 await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
-            ).first()
+            )
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(OrderRead, row._mapping))
+        return json_response(from_database(OrderRead, row))
 
     @router.patch(
         ITEM_PATH,
@@ -324,11 +326,11 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         keys = owned_row(owner, row_id)
         changes["updated_at"] = utcnow()
         async with connect() as conn:
-            row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
+            row = first_row(await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys}))
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(OrderRead, row._mapping))
+        return json_response(from_database(OrderRead, row))
 
     @router.delete(
         ITEM_PATH,
@@ -340,7 +342,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     )
     async def delete_order(owner: OrderOwnerParam, row_id: OrderIdParam) -> fastapi.Response:
         async with connect() as conn:
-            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
+            deleted = first_row(await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id)))
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)

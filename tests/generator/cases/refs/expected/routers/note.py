@@ -46,11 +46,13 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    first_row,
     from_database,
     json_response,
     location_of,
     method_not_allowed,
     not_found,
+    one_row,
     row_dicts,
     utcnow,
 )
@@ -284,12 +286,12 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["created_at"] = values["updated_at"] = now
         async with connect() as conn:
             try:
-                row = (await conn.execute(INSERT_ROW, values)).one()
+                row = one_row(await conn.execute(INSERT_ROW, values))
             except sa.exc.IntegrityError as error:
                 await refuse_reference(conn, error, Note.__table__, owner, values)
                 raise
             await conn.commit()
-        created = from_database(NoteRead, row._mapping)
+        created = from_database(NoteRead, row)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -308,10 +310,10 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     ) -> fastapi.Response:
         query = await statements.get(("read", include), lambda: select_row(include))
         async with connect() as conn:
-            row = (await conn.execute(query, owned_row(owner, row_id))).first()
+            row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        values = with_relations(dict(row._mapping), [RELATIONS[name] for name in include])
+        values = with_relations(dict(row), [RELATIONS[name] for name in include])
         return json_response(from_database(NoteEmbedded, values))
 
     @router.put(
@@ -331,16 +333,16 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["updated_at"] = utcnow()
         async with connect() as conn:
             try:
-                row = (
+                row = first_row(
                     await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
-                ).first()
+                )
             except sa.exc.IntegrityError as error:
                 await refuse_reference(conn, error, Note.__table__, owner, values)
                 raise
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(NoteRead, row._mapping))
+        return json_response(from_database(NoteRead, row))
 
     @router.patch(
         ITEM_PATH,
@@ -360,14 +362,14 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         changes["updated_at"] = utcnow()
         async with connect() as conn:
             try:
-                row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
+                row = first_row(await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys}))
             except sa.exc.IntegrityError as error:
                 await refuse_reference(conn, error, Note.__table__, owner, changes)
                 raise
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(NoteRead, row._mapping))
+        return json_response(from_database(NoteRead, row))
 
     @router.delete(
         ITEM_PATH,
@@ -379,7 +381,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     )
     async def delete_note(owner: NoteOwnerParam, row_id: NoteIdParam) -> fastapi.Response:
         async with connect() as conn:
-            deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
+            deleted = first_row(await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id)))
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)

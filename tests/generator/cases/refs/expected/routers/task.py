@@ -45,10 +45,12 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    first_row,
     from_database,
     json_response,
     location_of,
     not_found,
+    one_row,
     row_dicts,
     utcnow,
 )
@@ -292,12 +294,12 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["created_at"] = values["updated_at"] = now
         async with connect() as conn:
             try:
-                row = (await conn.execute(INSERT_ROW, values)).one()
+                row = one_row(await conn.execute(INSERT_ROW, values))
             except sa.exc.IntegrityError as error:
                 await refuse_reference(conn, error, Task.__table__, owner, values)
                 raise
             await conn.commit()
-        created = from_database(TaskRead, row._mapping)
+        created = from_database(TaskRead, row)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -316,10 +318,10 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     ) -> fastapi.Response:
         query = await statements.get(("read", include), lambda: select_row(include))
         async with connect() as conn:
-            row = (await conn.execute(query, owned_row(owner, row_id))).first()
+            row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        values = with_relations(dict(row._mapping), [RELATIONS[name] for name in include])
+        values = with_relations(dict(row), [RELATIONS[name] for name in include])
         return json_response(from_database(TaskEmbedded, values))
 
     @router.put(
@@ -339,16 +341,16 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["updated_at"] = utcnow()
         async with connect() as conn:
             try:
-                row = (
+                row = first_row(
                     await conn.execute(UPDATE_OWNED_ROW, {**values, **owned_row(owner, row_id)})
-                ).first()
+                )
             except sa.exc.IntegrityError as error:
                 await refuse_reference(conn, error, Task.__table__, owner, values)
                 raise
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(TaskRead, row._mapping))
+        return json_response(from_database(TaskRead, row))
 
     @router.patch(
         ITEM_PATH,
@@ -368,14 +370,14 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         changes["updated_at"] = utcnow()
         async with connect() as conn:
             try:
-                row = (await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys})).first()
+                row = first_row(await conn.execute(UPDATE_OWNED_ROW, {**changes, **keys}))
             except sa.exc.IntegrityError as error:
                 await refuse_reference(conn, error, Task.__table__, owner, changes)
                 raise
             await conn.commit()
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(TaskRead, row._mapping))
+        return json_response(from_database(TaskRead, row))
 
     @router.delete(
         ITEM_PATH,
@@ -388,7 +390,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     async def delete_task(owner: TaskOwnerParam, row_id: TaskIdParam) -> fastapi.Response:
         async with connect() as conn:
             with deletion_guarded():
-                deleted = (await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id))).first()
+                deleted = first_row(await conn.execute(DELETE_OWNED_ROW, owned_row(owner, row_id)))
             await conn.commit()
         if deleted is None:
             raise not_found(RESOURCE_NAME, row_id)

@@ -31,6 +31,7 @@ from generated.support import (
     json_response,
     location_of,
     method_not_allowed,
+    one_row,
     row_dicts,
     utcnow,
 )
@@ -239,9 +240,9 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["owner"] = owner
         values["created_at"] = values["updated_at"] = now
         async with connect() as conn:
-            row = (await conn.execute(INSERT_ROW, values)).one()
+            row = one_row(await conn.execute(INSERT_ROW, values))
             await conn.commit()
-        created = from_database(NoteRead, row._mapping)
+        created = from_database(NoteRead, row)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}

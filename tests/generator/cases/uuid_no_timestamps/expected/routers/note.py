@@ -28,10 +28,12 @@ from generated.support import (
     DecimalDigits,
     StatementCache,
     StorableText,
+    first_row,
     from_database,
     json_response,
     location_of,
     not_found,
+    one_row,
     row_dicts,
 )
 
@@ -229,9 +231,9 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
         values["id"] = uuid4()
         values["owner"] = owner
         async with connect() as conn:
-            row = (await conn.execute(INSERT_ROW, values)).one()
+            row = one_row(await conn.execute(INSERT_ROW, values))
             await conn.commit()
-        created = from_database(NoteRead, row._mapping)
+        created = from_database(NoteRead, row)
         location = location_of(request, created.id)
         return json_response(
             created, status_code=fastapi.status.HTTP_201_CREATED, headers={"Location": location}
@@ -248,9 +250,9 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
     async def read_note(owner: NoteOwnerParam, row_id: NoteIdParam) -> fastapi.Response:
         query = await statements.get("read", select_row)
         async with connect() as conn:
-            row = (await conn.execute(query, owned_row(owner, row_id))).first()
+            row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        return json_response(from_database(NoteRead, row._mapping))
+        return json_response(from_database(NoteRead, row))
 
     return router
