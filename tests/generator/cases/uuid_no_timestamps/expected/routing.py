@@ -6,17 +6,20 @@ FastAPI 0.165 works out per request, for every parameter, what kind of parameter
 (a model? a sequence? which aliases?) before validating it: for a list route's seven query
 parameters that was about 50 us, more than the SQL statement's own share of the app's CPU
 (docs/decisions.md). The generated routes take plain parameters: path, query and header
-values, the `Request`, and at most one JSON body model. For such a route `DirectRoute`
-resolves each parameter's source and validator when the route is built, and per request
-only looks the values up and validates them with the same validators FastAPI would use.
+values, the `Request`, plain async dependencies (`If-Match`) and at most one JSON body model.
+For such a route `DirectRoute` resolves each parameter's source and validator when the route
+is built, and per request only looks the values up and validates them with the same
+validators FastAPI would use, dependencies first, as FastAPI does.
 
 It never answers an invalid request itself: a value that fails validation, a body that is
 not JSON (or not declared as JSON), or anything unusual sends the request through FastAPI's
-own handler, which validates it again and answers its 422 (or 400) exactly as before. A
-route whose parameters are not all plain (a dependency, a cookie, a form, a list value),
-and every request while FastAPI's OpenTelemetry is recording, use FastAPI's handler only.
-The endpoint must answer with a `Response` (the generated ones do), as FastAPI returns those
-untouched.
+own handler, which validates it again and answers its 422 (or 400) exactly as before; so a
+dependency may run twice for a request FastAPI refuses, and must have no side effects (the
+generated ones only read headers). An error a dependency raises itself propagates as in
+FastAPI. A route with anything else (a `def` or generator dependency, a security scheme, a
+cookie, a form, a list value), and every request while FastAPI's OpenTelemetry is recording,
+use FastAPI's handler only. The endpoint must answer with a `Response` (the generated ones
+do), as FastAPI returns those untouched.
 """
 
 from __future__ import annotations
