@@ -12,13 +12,12 @@ was configured sees it with its fields (`method`, `route`, `status`, `duration_m
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Literal
 
 from app.log_handler import BatchedStderrHandler
-from app.logs import JsonFormatter, PlainFormatter, json_line
+from app.logs import ACCESS_FIELDS, ACCESS_MESSAGE, JsonFormatter, PlainFormatter, json_text
 from app.request_id import RequestIdFilter, current_request_id
 
 ACCESS_LOGGER = "app.access"
@@ -36,31 +35,20 @@ class AccessLog:
         logger = self.logger
         if not logger.isEnabledFor(logging.INFO):
             return
-        milliseconds = round(seconds * 1000, 2)
+        values = (method, route, status, round(seconds * 1000, 2))
         direct = self._direct_handler()
         if direct is None:
             logger.info(
-                "%s %s %d %.2fms",
-                method,
-                route,
-                status,
-                milliseconds,
-                extra={
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": milliseconds,
-                },
+                ACCESS_MESSAGE, *values, extra=dict(zip(ACCESS_FIELDS, values, strict=True))
             )
             return
         handler, kind = direct
-        message = f"{method} {route} {status:d} {milliseconds:.2f}ms"
+        message = ACCESS_MESSAGE % values
         created = time.time()
         request_id = current_request_id.get()
         if kind == "json":
-            fields = json_line(created, "INFO", logger.name, request_id, message)
-            fields.update(method=method, route=route, status=status, duration_ms=milliseconds)
-            handler.write_line(json.dumps(fields, default=str))
+            fields = dict(zip(ACCESS_FIELDS, values, strict=True))
+            handler.write_line(json_text(created, "INFO", logger.name, request_id, message, fields))
         else:
             stamp = self._asctime(handler, created)
             handler.write_line(f"{stamp} INFO {logger.name} [{request_id}] {message}")

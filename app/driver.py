@@ -210,14 +210,13 @@ class DriverResult(IteratorResult[Any]):
     """The driver's rows, when no column has a result processor (else None)."""
     record_keys: tuple[str, ...] = ()
 
-    def row_dicts(self) -> list[dict[str, Any]]:
-        """Every row as a dict of its columns (what generated/support.py's `row_dicts` asks
-        a result for first): straight from the driver's records when no column needs
-        processing, skipping a `Row` per record; else through the rows."""
+    def row_dicts(self) -> list[dict[str, Any]] | None:
+        """Every row as a dict of its columns, straight from the driver's records, skipping a
+        `Row` per record (what generated/support.py's `row_dicts` asks a result for first);
+        None when a column needs a result processor, so the rows must be read as rows."""
         records = self.records
         if records is None:
-            keys = tuple(self.keys())
-            return [dict(zip(keys, row, strict=True)) for row in self]
+            return None
         self.records = None
         self._soft_close(hard=True)
         keys = self.record_keys

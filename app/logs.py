@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -21,21 +22,30 @@ from app.settings import LogFormat, Settings
 
 HANDLER_NAME = "app"
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-# The structured fields of an access line, passed as `extra=` and written as JSON keys.
+# The structured fields of an access line, passed as `extra=` and written as JSON keys, and
+# its message, made of the same values in the same order.
 ACCESS_FIELDS = ("method", "route", "status", "duration_ms")
+ACCESS_MESSAGE = "%s %s %d %.2fms"
 
 
-def json_line(
-    created: float, level: str, logger: str, request_id: str | None, message: str
-) -> dict[str, Any]:
-    """The fields every JSON line starts with, in their order."""
-    return {
+def json_text(
+    created: float,
+    level: str,
+    logger: str,
+    request_id: str | None,
+    message: str,
+    fields: Mapping[str, Any],
+) -> str:
+    """One JSON line: time, level, logger, request_id, message, then `fields` in order."""
+    line: dict[str, Any] = {
         "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
         "level": level,
         "logger": logger,
         "request_id": request_id,
         "message": message,
+        **fields,
     }
+    return json.dumps(line, default=str)
 
 
 class JsonFormatter(logging.Formatter):
@@ -43,19 +53,17 @@ class JsonFormatter(logging.Formatter):
     fields or the exception when the record has them."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = json_line(
+        fields = {name: record.__dict__[name] for name in ACCESS_FIELDS if name in record.__dict__}
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        return json_text(
             record.created,
             record.levelname,
             record.name,
             getattr(record, "request_id", None),
             record.getMessage(),
+            fields,
         )
-        for name in ACCESS_FIELDS:
-            if name in record.__dict__:
-                line[name] = record.__dict__[name]
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
 
 
 class PlainFormatter(logging.Formatter):

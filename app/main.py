@@ -101,12 +101,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     extensions, included = [], []
     for build_router in extension_builders:
         if "prefix" in inspect.signature(build_router).parameters:
-            extensions.append(build_router(database.connect, prefix=API_PREFIX))
-            serve_directly(app, extensions[-1])
+            router = build_router(database.connect, prefix=API_PREFIX)
+            serve_directly(app, router)
         else:  # an extension written as `build_router(connect)`: included under the prefix
-            extensions.append(build_router(database.connect))
-            included.append(extensions[-1])
-            app.include_router(extensions[-1], prefix=API_PREFIX)
+            router = build_router(database.connect)
+            app.include_router(router, prefix=API_PREFIX)
+            included.append(router)
+        extensions.append(router)
     app.state.prefixed_routes = prefixed_templates(API_PREFIX, included)
     app.state.allowed_methods = AllowedMethods(
         API_PREFIX, [*SERVED_METHODS, *served_by(extensions)]

@@ -32,6 +32,8 @@ from generated.schemas.task import TaskRead
 from generated.support import (
     ERROR_RESPONSES,
     ConnectionFactory,
+    first_row,
+    from_database,
     json_response,
     utcnow,
 )
@@ -86,14 +88,12 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> APIRouter:
             statement = UPDATE_OWNED_ROW if versions is None else CHECKED_SET
             params["completed"] = body.completed
         async with connect() as conn:
-            row = (await conn.execute(statement, params)).first()
+            row = first_row(await conn.execute(statement, params))
             if row is None:
                 raise await GUARD.refusal(
                     conn, keys, versions, resource=RESOURCE_NAME, row_id=row_id
                 )
             await conn.commit()
-        return json_response(
-            TaskRead.model_construct(**row._mapping), headers=GUARD.etag(row._mapping)
-        )
+        return json_response(from_database(TaskRead, row), headers=GUARD.etag(row))
 
     return router

@@ -25,6 +25,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.compiler import DDLCompiler
 
+from generated.support import from_database
+
 OnDelete = Literal["restrict", "cascade", "set_null"]
 
 
@@ -261,7 +263,7 @@ class Relation:
         """Move the joined columns of `row` into one embedded target (or None)."""
         prefix = f"{self.name}__"
         values = {key: row.pop(prefix + key) for key in self.read.model_fields}
-        row[self.name] = None if values["id"] is None else self.read.model_construct(**values)
+        row[self.name] = None if values["id"] is None else from_database(self.read, values)
 
 
 def split_names(value: object) -> object:

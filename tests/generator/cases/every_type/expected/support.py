@@ -258,12 +258,13 @@ def row_dicts(result: Result[Any]) -> list[dict[str, Any]]:
     """Every row of `result` as a dict of its columns: `dict(row._mapping)` without building a
     mapping per row (a fifth of the cost, which shows on a page of rows).
 
-    A result may hand out its rows as dicts itself, with a `row_dicts()` method: the app's
-    driver path does (app/driver.py), from the driver's records without a `Row` for each.
+    A result may hand out its rows as dicts itself, with a `row_dicts()` method answering
+    None when it cannot: the app's driver path does (app/driver.py), from the driver's
+    records without a `Row` for each.
     """
     direct = getattr(result, "row_dicts", None)
-    if direct is not None:
-        rows: list[dict[str, Any]] = direct()
+    rows: list[dict[str, Any]] | None = direct() if direct is not None else None
+    if rows is not None:
         return rows
     keys = tuple(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result]

@@ -42,23 +42,32 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 _IMMUTABLE_DEFAULTS = (type(None), bool, int, float, str, bytes)
 
 
+def _default_of(field: Any) -> Callable[[], Any] | None:
+    """What an absent value becomes, as FastAPI makes it (a deep copy of the default, which
+    an immutable one needs not); None for a required value, whose absence FastAPI refuses."""
+    if field.field_info.is_required():
+        return None
+    default = field.default
+    if isinstance(default, _IMMUTABLE_DEFAULTS):
+        return lambda: default
+    return lambda: copy.deepcopy(default)
+
+
 @dataclass(frozen=True)
 class _Parameter:
     """One path, query or header parameter: where its value is and how it is checked."""
 
     name: str
     key: str
-    required: bool
-    default: Any
+    default: Callable[[], Any] | None
     validate: Callable[..., Any]
 
     def value(self, raw: str | None) -> Any:
         """The parameter's value; raises (`ValidationError`, `_Invalid`) if FastAPI would refuse."""
         if raw is None:
-            if self.required:
+            if self.default is None:
                 raise _Invalid
-            default = self.default
-            return default if isinstance(default, _IMMUTABLE_DEFAULTS) else copy.deepcopy(default)
+            return self.default()
         return self.validate(raw, from_attributes=True)
 
 
@@ -78,8 +87,7 @@ class _Plan:
 @dataclass(frozen=True)
 class _Body:
     name: str
-    required: bool
-    default: Any
+    default: Callable[[], Any] | None
     validate: Callable[..., Any]
 
 
@@ -100,14 +108,7 @@ def _parameter(field: Any, *, header: bool = False) -> _Parameter | None:
     key = get_validation_alias(field)
     if header and getattr(info, "convert_underscores", False) and key == field.name:
         key = key.replace("_", "-")
-    required = info.is_required()
-    return _Parameter(
-        name=field.name,
-        key=key,
-        required=required,
-        default=None if required else field.default,
-        validate=field._type_adapter.validate_python,
-    )
+    return _Parameter(field.name, key, _default_of(field), field._type_adapter.validate_python)
 
 
 def _plan_of(dependant: Any, *, seen: set[Any]) -> _Plan | None:
@@ -157,13 +158,7 @@ def _plan_of(dependant: Any, *, seen: set[Any]) -> _Plan | None:
         info = field.field_info
         if isinstance(info, params.Form) or info.validate_default or info.default_factory:
             return None
-        required = info.is_required()
-        body = _Body(
-            field.name,
-            required,
-            None if required else field.default,
-            field._type_adapter.validate_python,
-        )
+        body = _Body(field.name, _default_of(field), field._type_adapter.validate_python)
     path, query, headers = groups
     return _Plan(
         call, tuple(dependencies), path, query, headers, dependant.request_param_name, body
@@ -216,10 +211,9 @@ async def _values(plan: _Plan, request: Request) -> dict[str, Any]:
 async def _body(body: _Body, request: Request) -> Any:
     raw = await request.body()
     if not raw:
-        if body.required:
+        if body.default is None:
             raise _Invalid
-        default = body.default
-        return default if isinstance(default, _IMMUTABLE_DEFAULTS) else copy.deepcopy(default)
+        return body.default()
     if not _is_json(request.headers.get("content-type")):
         raise _Invalid
     return body.validate(json.loads(raw), from_attributes=True)
