@@ -11,6 +11,7 @@ the server crashed (`pg_ctl stop -m immediate`) and restarted, and no write refu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
@@ -90,8 +91,7 @@ def cluster(module_cluster: ThrowawayCluster) -> Iterator[ThrowawayCluster]:
     """The module's cluster, running normally; back to normal after the test, whatever it did
     (stopped, frozen, held in standby or restarted with other settings)."""
     yield module_cluster
-    for pid in _cluster_processes(module_cluster):
-        os.kill(pid, signal.SIGCONT)
+    _signal_all(_cluster_processes(module_cluster), signal.SIGCONT)
     module_cluster.release_standby()
     if module_cluster.is_running():
         module_cluster.restart()
@@ -298,6 +298,15 @@ def _cluster_processes(cluster: ThrowawayCluster) -> list[int]:
     return processes
 
 
+def _signal_all(processes: list[int], signum: signal.Signals) -> None:
+    """Send `signum` to each process still alive: a backend may exit between the listing and
+    the signal (a client disconnecting, the server shutting down after a restart), and a process
+    that is gone needs neither freezing nor waking."""
+    for pid in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
 @pytest.mark.parametrize("pre_ping", [None, True], ids=["default pool", "pre-ping"])
 async def test_a_hung_database_answers_503_within_the_timeouts_then_recovers(
     written: Written, pre_ping: bool | None
@@ -319,8 +328,7 @@ async def test_a_hung_database_answers_503_within_the_timeouts_then_recovers(
     row_id = min(target.rows)
 
     frozen = _cluster_processes(written.cluster)
-    for pid in frozen:
-        os.kill(pid, signal.SIGSTOP)
+    _signal_all(frozen, signal.SIGSTOP)
     try:
         answers = await asyncio.gather(
             *(
@@ -331,8 +339,7 @@ async def test_a_hung_database_answers_503_within_the_timeouts_then_recovers(
         healthz = await client.get("/healthz")
         assert healthz.status_code == 200, healthz.text
     finally:
-        for pid in frozen:
-            os.kill(pid, signal.SIGCONT)
+        _signal_all(frozen, signal.SIGCONT)
     if not pre_ping:
         for (method, _, _), message in zip(
             outage_requests(target.owner, row_id), answers, strict=True
