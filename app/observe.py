@@ -18,6 +18,10 @@ from app.access_log import AccessLog
 from app.metrics import UNMATCHED_ROUTE, Metrics
 from app.request_id import HEADER, current_request_id, request_id_from
 
+CLIENT_CLOSED_REQUEST = 499
+"""The status logged and counted for a request whose client closed the connection before it
+was answered (nginx's convention): no answer was sent, so no real status describes it."""
+
 
 def route_template(scope: Scope, prefixed: Mapping[int, str]) -> str:
     """The path template of the route that answered (`/api/{user_id}/tasks`), never the raw
@@ -67,17 +71,30 @@ class RequestObserver:
         header = (HEADER, request_id.encode("ascii"))
         token = current_request_id.set(request_id)
         status = 500  # what the client gets if the app fails before answering
+        answered = gone = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
+                answered = True
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
+        async def watched_receive() -> Message:
+            nonlocal gone
+            message = await receive()
+            if message["type"] == "http.disconnect" and not answered:
+                gone = True
+            return message
+
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, watched_receive, send_with_id)
         finally:
+            if gone:
+                # The client left while its request was still being read: whatever the app
+                # answered then (a 422 for the cut body, a 500) reached nobody.
+                status = CLIENT_CLOSED_REQUEST
             seconds = time.perf_counter() - started
             route = route_template(scope, self.prefixed)
             method = scope["method"]

@@ -4,6 +4,9 @@ one access line per request (uvicorn's own is off), and bad settings refused by 
 from __future__ import annotations
 
 import json
+import socket
+import time
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -29,6 +32,48 @@ def test_with_log_format_json_every_line_is_json_and_each_request_logs_once(
     assert {line["route"] for line in served} == {"/api/{user_id}/tasks"}
     assert not [line for line in lines if line["logger"] == "uvicorn.access"], output
     assert any("Application startup complete" in line["message"] for line in lines)
+
+
+CUT_BODIES = {
+    "declared length": b'Content-Length: 100\r\n\r\n{"title":',
+    "chunked": b'Transfer-Encoding: chunked\r\n\r\n9\r\n{"title":\r\n',
+}
+
+
+def _leave_mid_body(base_url: str, method: str, path: str, body: bytes) -> None:
+    """Send the head and part of the body, then close the connection without waiting."""
+    address = urlsplit(base_url)
+    with socket.create_connection((address.hostname, address.port)) as connection:
+        head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        connection.sendall(head.encode() + body)
+        time.sleep(0.2)  # the server has read what was sent and waits for the rest
+
+
+def test_a_client_that_leaves_before_its_answer_is_logged_and_counted_as_499(
+    sqlite_url: str,
+) -> None:
+    """No answer reached it, so neither the 422 the app gives a cut body nor a 500 is what
+    happened: nginx's 499 is, in the access line and in the metrics."""
+    with server_process(sqlite_url, env={"LOG_FORMAT": "json"}) as server:
+        for body in CUT_BODIES.values():
+            _leave_mid_body(server.base_url, "POST", "/api/alice/tasks", body)
+        _leave_mid_body(server.base_url, "PUT", "/api/alice/tasks/1", CUT_BODIES["chunked"])
+        created = httpx.post(f"{server.base_url}/api/alice/tasks", json={"title": "after"})
+        assert created.status_code == 201, created.text
+        deadline = time.monotonic() + 5
+        while "499" not in (metrics := httpx.get(f"{server.base_url}/metrics").text):
+            assert time.monotonic() < deadline, metrics
+            time.sleep(0.05)
+    lines = [json.loads(line) for line in server.output().splitlines()]
+    access = [
+        (line["method"], line["status"])
+        for line in lines
+        if line["logger"] == "app.access" and line["route"].startswith("/api/")
+    ]
+    assert access == [("POST", 499), ("POST", 499), ("PUT", 499), ("POST", 201)]
+    assert 'route="/api/{user_id}/tasks",status="499"} 2.0' in metrics
+    assert 'route="/api/{user_id}/tasks/{id}",status="499"} 1.0' in metrics
+    assert not [line for line in lines if line["level"] == "ERROR"], lines
 
 
 @pytest.mark.parametrize(
