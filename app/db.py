@@ -58,6 +58,8 @@ def make_engine(
     engine = create_async_engine(target.url, **options)
     if target.is_sqlite:
         _tune_sqlite(engine, foreign_keys=foreign_keys)
+        if not autocommit:
+            _begin_sqlite_transactions(engine)
     else:
         _drop_closed_connections(engine)
     return engine
@@ -93,6 +95,26 @@ def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
+
+
+def _begin_sqlite_transactions(engine: AsyncEngine) -> None:
+    """Make each transaction a real SQLite one that takes DDL with it: for migrations.
+
+    Python's sqlite3 module opens a transaction only before INSERT, UPDATE or DELETE, so the
+    ALTER, CREATE, DROP and table copies of a revision each commit on their own, and a revision
+    that fails half-way would leave the schema half changed (and the `set_null` triggers,
+    dropped for the migration, gone). SQLAlchemy's recipe for the driver: turn its implicit
+    BEGIN off and send BEGIN when SQLAlchemy begins, so the whole migration commits or none
+    of it does. The PRAGMAs on connect run before, outside any transaction, as they must.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
 
 
 class _CountedCheckout:

@@ -147,6 +147,10 @@ def _configure(connection: Connection | None = None, **extra: Any) -> None:
         # Every constraint is named by the metadata's naming convention, which is what
         # Alembic's by-name CHECK comparison needs to detect enum CHECKs without false alarms.
         autogenerate_plugins=["alembic.autogenerate.*", "alembic.ext.checkconstraint_byname"],
+        # One transaction for the whole upgrade on both databases. Alembic assumes SQLite
+        # cannot roll back DDL and commits after each revision; the migration engine sends its
+        # own BEGIN (app/db.py), so SQLite's DDL is transactional here as PostgreSQL's is.
+        transactional_ddl=True,
         **extra,
     )
 

@@ -303,3 +303,80 @@ def test_a_missing_reference_constraint_fails_the_migration_check(
     check = run_alembic_in(project, url, "check")
     assert check.returncode != 0, check.stdout + check.stderr
     assert "fk_tasks_user_id_project_id_projects" in check.stdout + check.stderr
+
+
+LATER_REVISION = '''\
+"""{doc}
+
+Revision ID: {revision}
+Revises: {down}
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{revision}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    {upgrade}
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_a_failed_migration_changes_nothing(project: Path, empty_database: str) -> None:
+    """Every pending revision and the trigger work around them run in one transaction: a
+    revision that fails, even after another succeeded, leaves the schema, the rows, the
+    `set_null` rule and the recorded revision as they were, on SQLite as on PostgreSQL."""
+    url = empty_database
+    _migrate_with_tasks(project, url)
+    _add_references(project)
+    _make(project, url, "generate")
+    _make(project, url, "migration", "m=projects and subtasks")
+    _make(project, url, "migrate")
+    _execute(
+        url,
+        "INSERT INTO projects (user_id, name, created_at, updated_at) "
+        "VALUES ('alice', 'home', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    )
+    _execute(url, "UPDATE tasks SET project_id = 1 WHERE user_id = 'alice'")
+    before = _query(url, "SELECT * FROM tasks ORDER BY id")
+    revisions = project / "migrations" / "versions"
+    (revisions / "0003_scratch.py").write_text(
+        LATER_REVISION.format(
+            doc="A revision that rebuilds tasks and would succeed.",
+            revision="0003",
+            down="0002",
+            upgrade='with op.batch_alter_table("tasks") as batch_op:\n'
+            '        batch_op.add_column(sa.Column("scratch", sa.Integer(), nullable=True))',
+        )
+    )
+    (revisions / "0004_fails.py").write_text(
+        LATER_REVISION.format(
+            doc="A revision that fails.",
+            revision="0004",
+            down="0003",
+            upgrade='op.execute("UPDATE no_such_table SET x = 1")',
+        )
+    )
+
+    failed = run_alembic_in(project, url, "upgrade", "head")
+    assert failed.returncode != 0, failed.stdout + failed.stderr
+    assert "no_such_table" in failed.stderr
+
+    assert _query(url, "SELECT version_num FROM alembic_version") == [{"version_num": "0002"}]
+    assert _query(url, "SELECT * FROM tasks ORDER BY id") == before
+    _execute(url, "DELETE FROM projects WHERE user_id = 'alice'")
+    assert _query(url, "SELECT * FROM tasks ORDER BY id") == [
+        {**row, "project_id": None} for row in before
+    ]
+    (revisions / "0003_scratch.py").unlink()
+    (revisions / "0004_fails.py").unlink()
+    check = run_alembic_in(project, url, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
