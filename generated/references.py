@@ -10,6 +10,8 @@ refused write into the answer the API gives. Copied into `generated/` like `supp
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -232,12 +234,29 @@ def deletion_guarded() -> Iterator[None]:
         raise ReferenceInUse("rows still point at this row; delete or change them first") from error
 
 
+SQL_NAME_LENGTH = 63
+"""PostgreSQL's longest identifier: it cuts longer ones, silently, so two can become one."""
+
+
+def sql_name(name: str) -> str:
+    """`name`, or for one longer than PostgreSQL keeps, its first 54 characters and 8 hex
+    digits of its digest, as SQLAlchemy shortens long constraint names: cut by the server,
+    `included_<long relation>_one` and `..._two` would be one table name (an error), and the
+    labels of two long fields one column (a value lost)."""
+    if len(name) <= SQL_NAME_LENGTH:
+        return name
+    digest = hashlib.md5(name.encode("utf-8"), usedforsecurity=False).hexdigest()[-8:]
+    return f"{name[: SQL_NAME_LENGTH - 9]}_{digest}"
+
+
 @dataclass(frozen=True)
 class Relation:
     """A reference `?include=` may embed: the target row under the relation's name.
 
     The target is joined in the statement that reads the rows (a LEFT JOIN on the owner and
-    the id, so a null reference embeds null), never fetched with a query per row.
+    the id, so a null reference embeds null), never fetched with a query per row. The join's
+    alias is `included_<name>` and each target column's label `<name>__<column>`, through
+    `sql_name` so that long names stay distinct.
     """
 
     name: str
@@ -250,19 +269,22 @@ class Relation:
     target_owner: str
     read: type[BaseModel]
     """The target's response schema."""
+    labels: dict[str, str] = dataclasses.field(init=False, repr=False, compare=False)
+    """Each of the target's fields, by the label its column is read under."""
+
+    def __post_init__(self) -> None:
+        labels = {sql_name(f"{self.name}__{key}"): key for key in self.read.model_fields}
+        object.__setattr__(self, "labels", labels)
 
     def join(self, query: Select[Any]) -> Select[Any]:
-        target = aliased(self.target, name=f"included_{self.name}")
+        target = aliased(self.target, name=sql_name(f"included_{self.name}"))
         on = and_(getattr(target, self.target_owner) == self.owner, target.id == self.field)
-        columns = [
-            getattr(target, key).label(f"{self.name}__{key}") for key in self.read.model_fields
-        ]
+        columns = [getattr(target, key).label(label) for label, key in self.labels.items()]
         return query.outerjoin(target, on).add_columns(*columns)
 
     def embed(self, row: dict[str, Any]) -> None:
         """Move the joined columns of `row` into one embedded target (or None)."""
-        prefix = f"{self.name}__"
-        values = {key: row.pop(prefix + key) for key in self.read.model_fields}
+        values = {key: row.pop(label) for label, key in self.labels.items()}
         row[self.name] = None if values["id"] is None else from_database(self.read, values)
 
 
