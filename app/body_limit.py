@@ -12,11 +12,15 @@ This replaces FastAPI's `max_body_size`, which does the same counting with a mid
 the app, at the router and at every route, and wraps every response's `send`: under load that
 was about 6% of the app's time on requests that carry no body at all (docs/decisions.md).
 
-Neither answer says `Connection: close`, on purpose: closing a socket that still holds unread
-request bytes makes the kernel send a reset, and a client still sending its body then sees
-"connection reset" instead of the 413. Kept open, the server reads and discards the rest of
-the body (uvicorn does so for any body a route leaves unread; h11 stops at the declared
-length), and the client gets its answer however many workers serve it.
+Closing a socket that still holds unread request bytes makes the kernel send a reset, and a
+client still sending its body then sees "connection reset" instead of the 413. So the rest of
+an over-limit body is read and discarded, up to `DRAIN_BYTES` past the limit, and the client
+gets its answer however many workers serve it: a declared one by the server once the 413 is
+sent (uvicorn reads to the declared length any body a route leaves unread), a chunked one here
+before answering. Past that bound the server has read enough: the 413 says
+`Connection: close`, sent before any of the body is read for a declared length or once the
+bound is reached for a chunked body, and the connection is closed, so no client makes a worker
+read gigabytes it will throw away.
 """
 
 from __future__ import annotations
@@ -29,14 +33,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_response
 
+DRAIN_BYTES = 16 * 1024 * 1024
+"""How much of a body past the limit is read and thrown away so that its client, still
+sending, gets the 413 rather than a reset; a longer body's connection is closed instead."""
+CLOSE = {"Connection": "close"}
 
-def too_large(limit: int) -> JSONResponse:
-    return error_response(413, f"the request body is over {limit} bytes")
+
+def too_large(limit: int, *, close: bool = False) -> JSONResponse:
+    response = error_response(413, f"the request body is over {limit} bytes")
+    if close:
+        response.headers.update(CLOSE)
+    return response
 
 
-async def payload_too_large(request: Request, _error: Exception) -> JSONResponse:
+async def payload_too_large(request: Request, error: Exception) -> JSONResponse:
     """The envelope for a 413 raised while a route reads a chunked body (status 413)."""
-    return too_large(int(request.app.body_limit))
+    headers = getattr(error, "headers", None) or {}
+    return too_large(int(request.app.body_limit), close=headers.get("Connection") == "close")
 
 
 class BodyLimit:
@@ -51,29 +64,52 @@ class BodyLimit:
             for name, value in scope["headers"]:
                 if name == b"content-length":
                     if value.isdigit() and int(value) > self.max_bytes:
-                        await too_large(self.max_bytes)(scope, receive, send)
+                        close = int(value) > self.max_bytes + DRAIN_BYTES
+                        await too_large(self.max_bytes, close=close)(scope, receive, send)
                         return
-                    receive = self._counting(receive)
+                    receive = self._counting(receive, drain=False)
                     break
                 if name == b"transfer-encoding":
-                    receive = self._counting(receive)
+                    receive = self._counting(receive, drain=True)
                     break
         await self.app(scope, receive, send)
 
-    def _counting(self, receive: Receive) -> Receive:
-        """`receive` that raises a 413 once the body read so far is over the limit."""
+    def _counting(self, receive: Receive, *, drain: bool) -> Receive:
+        """`receive` that raises a 413 once the body read so far is over the limit; with
+        `drain` (a chunked body, which the server does not discard by a declared length), it
+        first reads the rest up to `DRAIN_BYTES`, and asks for the connection to be closed
+        when the body goes on past them."""
         received = 0
+        refused: HTTPException | None = None
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused is not None:  # read again (a second reader): the same answer, at once
+                raise refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise HTTPException(413)
+                    ended = not message.get("more_body", False)
+                    if drain and not ended:
+                        ended = await _discard(receive, DRAIN_BYTES)
+                    refused = HTTPException(413, headers=None if ended else CLOSE)
+                    raise refused
             return message
 
         return counted
+
+
+async def _discard(receive: Receive, limit: int) -> bool:
+    """Read and drop the rest of a body, up to `limit` bytes: whether it ended within them
+    (or the client left)."""
+    discarded = 0
+    while discarded <= limit:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return True
+        discarded += len(message.get("body", b""))
+    return False
 
 
 class BodyLimitedFastAPI(FastAPI):
