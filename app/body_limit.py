@@ -15,16 +15,19 @@ was about 6% of the app's time on requests that carry no body at all (docs/decis
 Closing a socket that still holds unread request bytes makes the kernel send a reset, and a
 client still sending its body then sees "connection reset" instead of the 413. So the rest of
 an over-limit body is read and discarded, up to `DRAIN_BYTES` past the limit, and the client
-gets its answer however many workers serve it: a declared one by the server once the 413 is
-sent (uvicorn reads to the declared length any body a route leaves unread), a chunked one here
-before answering. Past that bound the server has read enough: the 413 says
-`Connection: close`, sent before any of the body is read for a declared length or once the
-bound is reached for a chunked body, and the connection is closed, so no client makes a worker
-read gigabytes it will throw away.
+gets its answer however many workers serve it: a declared length by the server once the 413
+is sent (uvicorn reads to the declared length any body a route leaves unread, on a connection
+it keeps), or here before answering where the server would close instead (HTTP/1.0,
+`Connection: close`); a chunked body here before answering. Past that bound the server has
+read enough: the 413 says `Connection: close`, sent before any of the body is read for a
+declared length or once the bound is reached for a chunked body, and the connection is
+closed, so no client makes a worker read gigabytes it will throw away. A client that sent
+`Expect: 100-continue` has sent no body yet: its 413 closes the connection too.
 """
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -36,7 +39,7 @@ from app.errors import error_response
 DRAIN_BYTES = 16 * 1024 * 1024
 """How much of a body past the limit is read and thrown away so that its client, still
 sending, gets the 413 rather than a reset; a longer body's connection is closed instead."""
-CLOSE = {"Connection": "close"}
+CLOSE = MappingProxyType({"Connection": "close"})
 
 
 def too_large(limit: int, *, close: bool = False) -> JSONResponse:
@@ -64,8 +67,7 @@ class BodyLimit:
             for name, value in scope["headers"]:
                 if name == b"content-length":
                     if value.isdigit() and int(value) > self.max_bytes:
-                        close = int(value) > self.max_bytes + DRAIN_BYTES
-                        await too_large(self.max_bytes, close=close)(scope, receive, send)
+                        await self._refuse_declared(scope, receive, send, int(value))
                         return
                     receive = self._counting(receive, drain=False)
                     break
@@ -73,6 +75,26 @@ class BodyLimit:
                     receive = self._counting(receive, drain=True)
                     break
         await self.app(scope, receive, send)
+
+    async def _refuse_declared(
+        self, scope: Scope, receive: Receive, send: Send, declared: int
+    ) -> None:
+        """413 from the declared length, before any of the body is read.
+
+        The server discards what the app left unread only on a connection it keeps; on one it
+        closes after the answer (HTTP/1.0, `Connection: close`) the body is drained here
+        first. A client waiting for `100 Continue` has sent no body, so the answer closes the
+        connection rather than leave the server and the client to guess whether it follows.
+        """
+        headers = _connection_headers(scope)
+        if declared > self.max_bytes + DRAIN_BYTES or b"100-continue" in headers[b"expect"]:
+            close = True
+        elif _server_closes(scope, headers[b"connection"]):
+            await _discard(receive, declared)
+            close = True
+        else:
+            close = False
+        await too_large(self.max_bytes, close=close)(scope, receive, send)
 
     def _counting(self, receive: Receive, *, drain: bool) -> Receive:
         """`receive` that raises a 413 once the body read so far is over the limit; with
@@ -93,11 +115,28 @@ class BodyLimit:
                     ended = not message.get("more_body", False)
                     if drain and not ended:
                         ended = await _discard(receive, DRAIN_BYTES)
-                    refused = HTTPException(413, headers=None if ended else CLOSE)
+                    refused = HTTPException(413, headers=None if ended else dict(CLOSE))
                     raise refused
             return message
 
         return counted
+
+
+def _connection_headers(scope: Scope) -> dict[bytes, bytes]:
+    """The request's `Connection` and `Expect` values, lower-cased (empty when absent)."""
+    found = {b"connection": b"", b"expect": b""}
+    for name, value in scope["headers"]:
+        if name in found:
+            found[name] += b"," + value.lower()
+    return found
+
+
+def _server_closes(scope: Scope, connection: bytes) -> bool:
+    """Whether the server closes the connection after this request's answer."""
+    tokens = {token.strip() for token in connection.split(b",")}
+    if b"close" in tokens:
+        return True
+    return scope.get("http_version") == "1.0" and b"keep-alive" not in tokens
 
 
 async def _discard(receive: Receive, limit: int) -> bool:

@@ -106,6 +106,11 @@ def _begin_sqlite_transactions(engine: AsyncEngine) -> None:
     dropped for the migration, gone). SQLAlchemy's recipe for the driver: turn its implicit
     BEGIN off and send BEGIN when SQLAlchemy begins, so the whole migration commits or none
     of it does. The PRAGMAs on connect run before, outside any transaction, as they must.
+
+    IMMEDIATE takes the write lock at the start, waiting out the busy timeout for a serving
+    app's write to finish. A plain (deferred) BEGIN would read the schema first and ask for
+    the lock at the first DDL, where SQLite answers "database is locked" at once, without
+    waiting, if an app wrote in between. App writes wait for the migration in turn.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -114,7 +119,7 @@ def _begin_sqlite_transactions(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class _CountedCheckout:

@@ -3,7 +3,8 @@
 Outside every other layer, so it sees the final status of each answer (the body limit's 413,
 the framework's 404 and 405, a 500 from the error middleware) and adds `X-Request-ID` to all of
 them. Pure ASGI rather than `BaseHTTPMiddleware`: no extra task or body streaming per request;
-the layer only wraps `send` to read the status and add one header.
+the layer wraps `send` to read the status and add one header, and `receive` to notice a client
+that leaves while its body is being read.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from app.metrics import UNMATCHED_ROUTE, Metrics
 from app.request_id import HEADER, current_request_id, request_id_from
 
 CLIENT_CLOSED_REQUEST = 499
-"""The status logged and counted for a request whose client closed the connection before it
-was answered (nginx's convention): no answer was sent, so no real status describes it."""
+"""The status logged and counted for a request whose client closed the connection while its
+body was still being read, before any answer (nginx's convention): the answer went nowhere,
+so no real status describes it. A client that leaves later is not noticed here."""
 
 
 def route_template(scope: Scope, prefixed: Mapping[int, str]) -> str:

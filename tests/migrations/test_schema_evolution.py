@@ -350,10 +350,12 @@ def test_a_failed_migration_changes_nothing(project: Path, empty_database: str) 
     revisions = project / "migrations" / "versions"
     (revisions / "0003_scratch.py").write_text(
         LATER_REVISION.format(
-            doc="A revision that rebuilds tasks and would succeed.",
+            doc="A revision that changes tasks and would succeed (on SQLite by a rebuild: "
+            "copy, drop, rename).",
             revision="0003",
             down="0002",
-            upgrade='with op.batch_alter_table("tasks") as batch_op:\n'
+            upgrade='rebuild = "always" if op.get_bind().dialect.name == "sqlite" else "auto"\n'
+            '    with op.batch_alter_table("tasks", recreate=rebuild) as batch_op:\n'
             '        batch_op.add_column(sa.Column("scratch", sa.Integer(), nullable=True))',
         )
     )

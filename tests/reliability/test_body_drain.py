@@ -1,8 +1,9 @@
 """How much of an over-limit body the server reads before its 413, on a real server.
 
 Up to 16 MiB past the limit the rest of the body is read and thrown away, so a client still
-sending gets its 413 and keeps its connection; past that the 413 says `Connection: close` and
-the connection is closed, so no client makes a worker read a body of any size it likes.
+sending gets its 413 (and keeps its connection, where it asked to); past that the 413 says
+`Connection: close` and the connection is closed, so no client makes a worker read a body of
+any size it likes.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def send_chunked(connection: socket.socket, size: int) -> int:
         while sent < size:
             connection.sendall(f"{len(PIECE):x}\r\n".encode() + PIECE + b"\r\n")
             sent += len(PIECE)
-    except OSError:  # reset or broken pipe: the server closed the connection
+    except (ConnectionResetError, BrokenPipeError):  # the server closed the connection
         pass
     return sent
 
@@ -95,6 +96,39 @@ def test_a_body_within_the_bound_is_drained_and_the_connection_kept(
         the_next_request_is_answered(connection)
 
 
+@pytest.mark.parametrize(
+    ("version", "extra"),
+    [("1.1", "Connection: close\r\n"), ("1.0", "")],
+    ids=["connection-close", "http-1.0"],
+)
+def test_a_body_within_the_bound_on_a_connection_the_server_closes_still_gets_its_413(
+    server: ServerProcess, version: str, extra: str
+) -> None:
+    """The server closes such a connection right after the answer, without reading what the
+    app left: the body is drained before the 413, so closing sends no reset."""
+    size = 10 * MIB
+    head = HEAD.replace("HTTP/1.1", f"HTTP/{version}")
+    with connect(server) as connection:
+        connection.sendall(f"{head}{extra}Content-Length: {size}\r\n\r\n".encode())
+        connection.sendall(b" " * size)
+        status, headers = read_answer(connection)
+        assert status == 413
+        assert headers["connection"].lower() == "close", headers
+        assert connection.recv(1) == b""
+
+
+def test_a_client_waiting_for_100_continue_gets_its_413_and_the_connection_closes(
+    server: ServerProcess,
+) -> None:
+    with connect(server) as connection:
+        expect = "Expect: 100-continue\r\n"
+        connection.sendall(f"{HEAD}{expect}Content-Length: {2 * MIB}\r\n\r\n".encode())
+        status, headers = read_answer(connection)
+        assert status == 413, "the server asked for the body it refuses"
+        assert headers["connection"].lower() == "close", headers
+        assert connection.recv(1) == b""
+
+
 def test_a_declared_length_past_the_bound_is_answered_at_once_and_closed(
     server: ServerProcess,
 ) -> None:
@@ -119,7 +153,7 @@ def test_an_endless_chunked_body_is_read_to_the_bound_then_closed(
         def read() -> None:
             try:
                 answers.append(read_answer(connection))
-            except (OSError, AssertionError) as error:
+            except (ConnectionResetError, AssertionError) as error:  # closed, maybe reset
                 answers.append(error)
 
         reader = threading.Thread(target=read)
@@ -130,6 +164,7 @@ def test_an_endless_chunked_body_is_read_to_the_bound_then_closed(
     assert sent < 3 * DRAIN_BYTES, f"the server read {sent // MIB} MiB of an endless body"
     assert answers, "no answer and no reset"
     answer = answers[0]
+    assert not isinstance(answer, TimeoutError), "the server neither answered nor closed"
     if not isinstance(answer, BaseException):
         status, headers = answer
         assert status == 413
