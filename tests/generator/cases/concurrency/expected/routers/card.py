@@ -332,7 +332,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
             return fastapi.Response(
                 status_code=fastapi.status.HTTP_304_NOT_MODIFIED, headers=headers
             )
-        values = with_relations(dict(row), [RELATIONS[name] for name in include])
+        values = with_relations(row, [RELATIONS[name] for name in include])
         return json_response(from_database(CardEmbedded, values), headers=headers)
 
     @router.put(

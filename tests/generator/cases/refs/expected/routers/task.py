@@ -321,7 +321,7 @@ def build_router(connect: ConnectionFactory, prefix: str = "") -> fastapi.APIRou
             row = first_row(await conn.execute(query, owned_row(owner, row_id)))
         if row is None:
             raise not_found(RESOURCE_NAME, row_id)
-        values = with_relations(dict(row), [RELATIONS[name] for name in include])
+        values = with_relations(row, [RELATIONS[name] for name in include])
         return json_response(from_database(TaskEmbedded, values))
 
     @router.put(
